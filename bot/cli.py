@@ -1,0 +1,226 @@
+"""Command line: `python -m bot ask|chat|validate|eval|kb` — a thin layer over bot.core."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Config, ConfigError
+from bot.core.assistant import Assistant, AssistantSettings
+from bot.core.evaluation import evaluate, format_report, load_questions
+from bot.core.model import Reply
+from bot.core.problems import KnowledgeError
+
+DEFAULT_EVAL_FILE = Path("tests/eval/questions.yaml")
+EXIT_DATA_ERROR = 1
+EXIT_CONFIG_ERROR = 2
+
+
+def load_assistant(config: Config) -> Assistant:
+    """Build the assistant from the configured folders; raises KnowledgeError."""
+    settings = replace(AssistantSettings(), operator=config.operator)
+    assistant, _warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir, settings)
+    return assistant
+
+
+def render_text(reply: Reply) -> str:
+    """Return a reply as console text: answer, links, numbered suggestions and related."""
+    lines = [reply.text.strip()]
+    lines += [f"  🔗 {link.title}: {link.url}" for link in reply.links]
+    choices = [*reply.suggestions, *reply.related]
+    lines += [f"  [{n}] {s.question}" for n, s in enumerate(choices, 1)]
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
+    """Answer questions from the arguments, or one per line from stdin."""
+    questions: Iterable[str] = [" ".join(args.question)] if args.question else sys.stdin
+    for line in questions:
+        question = line.rstrip("\n")
+        reply = assistant.answer(question, lang=args.lang)
+        if args.json:
+            out.write(json.dumps(reply.to_json_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(render_text(reply) + "\n\n")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
+    """Talk to the assistant in the console; type a number to pick a suggestion."""
+    out.write("Console chat (same answers as the Telegram bot). Type 'exit' or Ctrl-D to leave.\n")
+    lang = args.lang
+    choices: list[str] = []
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return 0
+        text = line.strip()
+        if text.lower() in ("exit", "quit", "/exit"):
+            return 0
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            reply = assistant.entry_reply(choices[int(text) - 1], lang)
+        else:
+            reply = assistant.answer(text, lang=lang)
+        choices = [s.id for s in (*reply.suggestions, *reply.related)]
+        out.write(render_text(reply) + "\n")
+
+
+def cmd_validate(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    """Check the knowledge and intent files and list every problem."""
+    try:
+        _assistant, warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            out.write(f"{problem}\n")
+        errors = sum(p.severity == "error" for p in exc.problems)
+        out.write(f"{errors} error(s): the bot will not use these files until they are fixed.\n")
+        return EXIT_DATA_ERROR
+    for problem in warnings:
+        out.write(f"{problem}\n")
+    out.write(
+        f"OK: {len(_assistant.kb.entries)} entries, {len(_assistant.kb.intents)} intents, {len(warnings)} warning(s).\n"
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
+    """Measure answers on the evaluation table; fail below the quality gates."""
+    result = evaluate(assistant, load_questions(args.file), loo=not args.no_loo)
+    out.write(format_report(result) + "\n")
+    failed = []
+    if result.top1 < args.min_top1:
+        failed.append(f"top-1 {result.top1:.1%} < {args.min_top1:.0%}")
+    if result.fallback_recall < args.min_rejection:
+        failed.append(
+            f"out-of-scope rejection {result.fallback_recall:.1%} < {args.min_rejection:.0%}"
+        )
+    if failed:
+        out.write("FAILED: " + "; ".join(failed) + "\n")
+        return EXIT_DATA_ERROR
+    out.write("quality gates passed\n")
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
+    """List the loaded entries (as JSON with --json)."""
+    entries = [
+        {
+            "id": e.id,
+            "partner": e.partner,
+            "related": list(e.related),
+            "sources": list(e.sources),
+            "file": e.file,
+            "texts": {
+                lang: {
+                    "title": t.title,
+                    "questions": list(t.questions),
+                    "answer": t.answer,
+                    "links": [{"title": link.title, "url": link.url} for link in t.links],
+                }
+                for lang, t in e.texts.items()
+            },
+        }
+        for e in assistant.kb.entries.values()
+    ]
+    if args.json:
+        out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for entry in entries:
+            out.write(f"{entry['id']}  ({entry['file']})\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with one sub-command per job."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Integrationsverträge assistant: answers, checks and measures offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser(
+        "ask",
+        help="answer questions",
+        description='Answer questions. Example: python -m bot ask --json "Was macht der Hessische Jugendring?"  (no QUESTION: one question per stdin line)',
+    )
+    ask.add_argument("question", nargs="*", help="the question (all words together)")
+    ask.add_argument("--json", action="store_true", help="one JSON reply per line")
+    ask.add_argument(
+        "--lang",
+        choices=["de", "en"],
+        help="preferred reply language when the question's own is unclear",
+    )
+    chat = sub.add_parser(
+        "chat",
+        help="console chat",
+        description="Console chat with the same answers as Telegram. Example: python -m bot chat --lang en",
+    )
+    chat.add_argument("--lang", choices=["de", "en"], help="preferred reply language")
+    sub.add_parser(
+        "validate",
+        help="check the data files",
+        description="Check knowledge/ and intents/ and list every problem as file:line:column. Example: python -m bot validate",
+    )
+    ev = sub.add_parser(
+        "eval",
+        help="measure answer quality",
+        description="Measure top-1 accuracy, MRR and fallbacks on the evaluation table. Example: python -m bot eval --no-loo",
+    )
+    ev.add_argument(
+        "--file",
+        type=Path,
+        default=DEFAULT_EVAL_FILE,
+        help=f"evaluation table (default {DEFAULT_EVAL_FILE})",
+    )
+    ev.add_argument("--no-loo", action="store_true", help="skip the leave-one-paraphrase-out check")
+    ev.add_argument(
+        "--min-top1", type=float, default=0.9, help="quality gate for top-1 accuracy (default 0.9)"
+    )
+    ev.add_argument(
+        "--min-rejection",
+        type=float,
+        default=0.9,
+        help="quality gate for out-of-scope rejection (default 0.9)",
+    )
+    kb = sub.add_parser(
+        "kb",
+        help="list the loaded entries",
+        description="List the loaded knowledge entries. Example: python -m bot kb --json",
+    )
+    kb.add_argument("--json", action="store_true", help="full entries as JSON")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, env: dict[str, str] | None = None, out: TextIO | None = None
+) -> int:
+    """Run one command and return its exit code; expected problems never show a traceback."""
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    try:
+        config = Config.from_env(os.environ if env is None else env)
+    except ConfigError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        return EXIT_CONFIG_ERROR
+    if args.command == "validate":
+        return cmd_validate(args, config, out)
+    try:
+        assistant = load_assistant(config)
+    except KnowledgeError as exc:
+        sys.stderr.write("The knowledge files have errors (run `python -m bot validate`):\n")
+        sys.stderr.write("\n".join(str(p) for p in exc.problems if p.severity == "error") + "\n")
+        return EXIT_DATA_ERROR
+    commands: dict[str, Callable[[argparse.Namespace, Assistant, TextIO], int]] = {
+        "ask": cmd_ask,
+        "chat": cmd_chat,
+        "eval": cmd_eval,
+        "kb": cmd_kb,
+    }
+    return commands[args.command](args, assistant, out)

@@ -1,0 +1,103 @@
+"""Configuration from environment variables, read from an injectable mapping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_OPERATOR = "das Team des Integrationsverträge-Bots"
+# Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe chars.
+TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the bot and the CLI read from the environment."""
+
+    token: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    data_dir: Path = Path("data")
+    database: Path = Path("data/bot.sqlite3")
+    knowledge_dir: Path = Path("knowledge")
+    intents_dir: Path = Path("intents")
+    log_level: str = "INFO"
+    operator: str = DEFAULT_OPERATOR
+    operator_contact: str = ""
+    retention_days: int = 90
+    hmac_key: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    port: int = 8443
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, need_token: bool = False) -> Config:
+        """Read and check the variables; raise ConfigError naming the first bad one."""
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        if need_token and token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
+            )
+        if token is not None and not TOKEN_PATTERN.fullmatch(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is malformed: it should look like '123456789:ABC...' as @BotFather gave it"
+            )
+        data_dir = Path(env.get("BOT_DATA_DIR", "data"))
+        webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+        if webhook_url is not None and not webhook_url.startswith("https://"):
+            raise ConfigError(f"BOT_WEBHOOK_URL must start with https:// (got {webhook_url!r})")
+        log_level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(
+                f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {log_level!r})"
+            )
+        return cls(
+            token=token,
+            base_url=env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            admin_ids=_admin_ids(env.get("BOT_ADMIN_IDS", "")),
+            data_dir=data_dir,
+            database=Path(env.get("BOT_DATABASE", "").strip() or data_dir / "bot.sqlite3"),
+            knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", "knowledge")),
+            intents_dir=Path(env.get("BOT_INTENTS_DIR", "intents")),
+            log_level=log_level,
+            operator=env.get("BOT_OPERATOR_NAME", "").strip() or DEFAULT_OPERATOR,
+            operator_contact=env.get("BOT_OPERATOR_CONTACT", "").strip(),
+            retention_days=_positive_int(env, "BOT_RETENTION_DAYS", 90),
+            hmac_key=env.get("BOT_HMAC_KEY", "").strip() or None,
+            webhook_url=webhook_url,
+            webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+            port=_positive_int(env, "BOT_PORT", 8443),
+        )
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    """Parse BOT_ADMIN_IDS: comma-separated numeric Telegram user ids (empty means nobody)."""
+    ids = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(
+                f"BOT_ADMIN_IDS must be numeric Telegram user ids separated by commas; {part!r} is not a number"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """Read a positive whole number."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive whole number (got {raw!r})")
+    return int(raw)

@@ -1,0 +1,239 @@
+"""The one brain: a message in, a Reply out. Used by Telegram, the console chat and the CLI."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.language import Vocabulary, choose_language, supported
+from bot.core.loader import load_knowledge
+from bot.core.matcher import Candidate, Document, Matcher, MatcherSettings
+from bot.core.model import LANGUAGES, Entry, Intent, KnowledgeBase, Lang, Link, Reply, Suggestion
+from bot.core.problems import Problem
+from bot.core.text import SynonymMap
+
+FAQ = "faq:"
+INTENT = "intent:"
+
+
+@dataclass(frozen=True)
+class AssistantSettings:
+    """Decision thresholds (measured with `python -m bot eval`) and the operator's name."""
+
+    answer_threshold: float = 0.5
+    suggest_threshold: float = 0.4
+    # Two candidates this close are a coin toss: ask instead of guessing.
+    margin: float = 0.03
+    # A high-priority intent (danger) this likely adds the emergency numbers even to a fallback.
+    emergency_hint: float = 0.2
+    operator: str = "das Team des Integrationsverträge-Bots"
+    matcher: MatcherSettings = field(default_factory=MatcherSettings)
+
+
+def _documents(kb: KnowledgeBase) -> list[Document]:
+    """Return every paraphrase of every entry and intent as a matcher document."""
+    docs: list[Document] = []
+    for entry in kb.entries.values():
+        for lang, text in entry.texts.items():
+            lines = [text.title, *text.questions]
+            if text.keywords:
+                lines.append(" ".join(text.keywords))
+            docs.extend(Document(FAQ + entry.id, lang, line) for line in lines)
+    for intent in kb.intents.values():
+        for lang, itext in intent.texts.items():
+            docs.extend(Document(INTENT + intent.id, lang, line) for line in itext.examples)
+    return docs
+
+
+class Assistant:
+    """Answers messages from one loaded knowledge base; immutable, so it is safe to share."""
+
+    def __init__(self, kb: KnowledgeBase, settings: AssistantSettings | None = None) -> None:
+        self.kb = kb
+        self.settings = settings or AssistantSettings()
+        documents = _documents(kb)
+        self.matcher = Matcher(documents, SynonymMap(kb.synonyms), self.settings.matcher)
+        self.vocabulary = Vocabulary((d.lang, d.text) for d in documents)
+
+    @classmethod
+    def from_dirs(
+        cls, knowledge_dir: Path, intents_dir: Path, settings: AssistantSettings | None = None
+    ) -> tuple[Assistant, list[Problem]]:
+        """Load the data folders and build an assistant; raises KnowledgeError on errors."""
+        kb, warnings = load_knowledge(knowledge_dir, intents_dir)
+        return cls(kb, settings), warnings
+
+    def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:
+        """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
+        candidates = self.matcher.rank(text, limit=6)
+        reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
+        return self._decide(candidates, reply_lang)
+
+    def _decide(self, candidates: list[Candidate], lang: Lang) -> Reply:
+        """Turn ranked candidates into a direct answer, suggestions or a fallback."""
+        s = self.settings
+        likely = [c for c in candidates if c.score >= s.suggest_threshold]
+        for candidate in likely:
+            intent = self.kb.intents.get(candidate.target.removeprefix(INTENT))
+            if candidate.target.startswith(INTENT) and intent and intent.high_priority:
+                return self._intent_reply(intent, candidate.score, lang)
+        if not likely:
+            return self.fallback(lang, candidates)
+        top = likely[0]
+        runner_up = likely[1].score if len(likely) > 1 else 0.0
+        if top.score >= s.answer_threshold and top.score - runner_up >= s.margin:
+            return self._target_reply(top, lang)
+        suggestions = [
+            Suggestion(c.target.removeprefix(FAQ), self.title(c.target.removeprefix(FAQ), lang))
+            for c in likely
+            if c.target.startswith(FAQ)
+        ][:3]
+        if top.score >= s.answer_threshold and len(suggestions) <= 1:
+            return self._target_reply(top, lang)
+        if not suggestions:
+            return self.fallback(lang, candidates)
+        return Reply(
+            "suggestions",
+            None,
+            top.score,
+            lang,
+            self.kb.message("did_you_mean", lang),
+            suggestions=tuple(suggestions),
+        )
+
+    def _target_reply(self, candidate: Candidate, lang: Lang) -> Reply:
+        """Answer with the entry or intent a candidate stands for."""
+        if candidate.target.startswith(INTENT):
+            intent = self.kb.intents[candidate.target.removeprefix(INTENT)]
+            return self._intent_reply(intent, candidate.score, lang)
+        return self.entry_reply(candidate.target.removeprefix(FAQ), lang, candidate.score)
+
+    def entry_reply(self, entry_id: str, lang: str | None, score: float = 1.0) -> Reply:
+        """Answer with one knowledge entry (also used when a suggestion button is pressed)."""
+        entry = self.kb.entries[entry_id]
+        reply_lang = self._available(entry.texts, supported(lang))
+        text = entry.texts[reply_lang]
+        links = list(text.links)
+        partner = self.kb.partners.get(entry.partner or "")
+        if partner is not None:
+            links.insert(0, Link(partner.name, partner.url))
+        related = tuple(
+            Suggestion(rid, self.title(rid, reply_lang))
+            for rid in entry.related
+            if rid in self.kb.entries
+        )[:3]
+        return Reply(
+            "faq",
+            entry.id,
+            score,
+            reply_lang,
+            self._fill(text.answer),
+            links=tuple(_unique(links)),
+            related=related,
+        )
+
+    def _intent_reply(self, intent: Intent, score: float, lang: Lang) -> Reply:
+        """Answer with an intent's reply, plus what its action adds."""
+        reply_lang = self._available(intent.texts, lang)
+        variants = intent.texts[reply_lang].replies
+        # Deterministic variety: the same situation gets the same wording in tests and logs.
+        text = self._fill(variants[zlib.crc32(f"{intent.id}{score:.3f}".encode()) % len(variants)])
+        links: list[Link] = []
+        if intent.action == "contacts":
+            text += "\n\n" + self.partner_lines(reply_lang)
+            links = self.partner_links()
+        elif intent.action == "help_services":
+            links = self.service_links()
+        return Reply(
+            "intent", intent.id, score, reply_lang, text, links=tuple(links), action=intent.action
+        )
+
+    def fallback(self, lang: Lang, candidates: list[Candidate] | None = None) -> Reply:
+        """Honestly say the bot does not know, what it can do, and where to ask instead."""
+        text = self.kb.message("fallback", lang)
+        links = self.partner_links()
+        if self._sounds_urgent(candidates or []):
+            text = self.kb.message("fallback_emergency", lang) + "\n\n" + text
+            links = self.service_links() + links
+        top = candidates[0].score if candidates else 0.0
+        return Reply("fallback", None, top, lang, text, links=tuple(links))
+
+    def _sounds_urgent(self, candidates: list[Candidate]) -> bool:
+        """Tell whether a high-priority intent (danger) is among the likely readings."""
+        for c in candidates:
+            intent = self.kb.intents.get(c.target.removeprefix(INTENT))
+            if c.target.startswith(INTENT) and intent and intent.high_priority:
+                return c.score >= self.settings.emergency_hint
+        return False
+
+    def contacts(self, lang: str | None) -> Reply:
+        """Reply with all partners and their websites (the /kontakt command)."""
+        reply_lang = supported(lang) or "de"
+        text = (
+            self.kb.message("fallback_contacts", reply_lang)
+            + "\n\n"
+            + self.partner_lines(reply_lang)
+        )
+        return Reply(
+            "intent",
+            "contacts",
+            1.0,
+            reply_lang,
+            text,
+            links=tuple(self.partner_links()),
+            action="contacts",
+        )
+
+    def partner_lines(self, lang: Lang, key: str = "partner_line") -> str:
+        """Return one line per partner, e.g. its description or its contract's topic."""
+        lines = []
+        for partner in self.kb.partners.values():
+            texts = partner.texts[self._available(partner.texts, lang)]
+            lines.append(
+                "• "
+                + self.kb.message(
+                    key,
+                    lang,
+                    name=partner.name,
+                    description=texts.description,
+                    contract=texts.contract,
+                )
+            )
+        return "\n".join(lines)
+
+    def partner_links(self) -> list[Link]:
+        """Return the partners' websites as links."""
+        return [Link(p.name, p.url) for p in self.kb.partners.values()]
+
+    def service_links(self) -> list[Link]:
+        """Return the help services' websites as links."""
+        return [Link(s.name, s.url) for s in self.kb.services.values()]
+
+    def title(self, entry_id: str, lang: Lang) -> str:
+        """Return an entry's title in the language (or the one it has)."""
+        entry: Entry = self.kb.entries[entry_id]
+        return entry.texts[self._available(entry.texts, lang)].title
+
+    def _fill(self, text: str) -> str:
+        """Replace the {operator} placeholder; other braces stay as written."""
+        return text.replace("{operator}", self.settings.operator)
+
+    @staticmethod
+    def _available(texts: Mapping[Lang, object], wanted: Lang | None) -> Lang:
+        """Return the wanted language if the item has it, else the first it has."""
+        if wanted is not None and wanted in texts:
+            return wanted
+        return next(lang for lang in LANGUAGES if lang in texts)
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    """Drop repeated URLs, keeping the first title."""
+    seen: set[str] = set()
+    result = []
+    for link in links:
+        if link.url not in seen:
+            seen.add(link.url)
+            result.append(link)
+    return result

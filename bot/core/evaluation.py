@@ -1,0 +1,166 @@
+"""Measures the assistant on a table of test questions with their expected answers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.assistant import FAQ, INTENT, Assistant
+from bot.core.model import Reply
+
+FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One test question, the id it should reach (or 'fallback'), and the reply language."""
+
+    q: str
+    expect: str
+    lang: str | None = None
+
+
+@dataclass
+class EvalResult:
+    """Figures from one evaluation run."""
+
+    in_scope: int = 0
+    out_of_scope: int = 0
+    top1_hits: int = 0
+    ranked_hits: int = 0
+    reciprocal_ranks: float = 0.0
+    fallback_true: int = 0
+    fallback_false: int = 0
+    lang_checked: int = 0
+    lang_hits: int = 0
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    loo_total: int = 0
+    loo_hits: int = 0
+    loo_confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def top1(self) -> float:
+        """Share of in-scope questions whose reply (or first suggestion) is the expected id."""
+        return self.top1_hits / max(self.in_scope, 1)
+
+    @property
+    def ranking_top1(self) -> float:
+        """Share of in-scope questions whose best-ranked candidate is the expected id."""
+        return self.ranked_hits / max(self.in_scope, 1)
+
+    @property
+    def mrr(self) -> float:
+        """Mean reciprocal rank of the expected id among the top 10 candidates."""
+        return self.reciprocal_ranks / max(self.in_scope, 1)
+
+    @property
+    def fallback_recall(self) -> float:
+        """Share of out-of-scope messages that got the honest fallback (rejection rate)."""
+        return self.fallback_true / max(self.out_of_scope, 1)
+
+    @property
+    def fallback_precision(self) -> float:
+        """Share of fallbacks that were for out-of-scope messages."""
+        return self.fallback_true / max(self.fallback_true + self.fallback_false, 1)
+
+    @property
+    def loo(self) -> float:
+        """Leave-one-paraphrase-out accuracy over the knowledge files' own examples."""
+        return self.loo_hits / max(self.loo_total, 1)
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read the evaluation table (`questions:` list of q/expect/lang)."""
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        EvalQuestion(str(item["q"]), str(item["expect"]), item.get("lang"))
+        for item in data["questions"]
+    ]
+
+
+def reply_id(reply: Reply) -> str:
+    """Return what a reply chose: its id, its first suggestion, or 'fallback'."""
+    if reply.kind == "fallback":
+        return FALLBACK
+    if reply.kind == "suggestions":
+        return reply.suggestions[0].id
+    return reply.id or FALLBACK
+
+
+def evaluate(
+    assistant: Assistant, questions: list[EvalQuestion], *, loo: bool = True
+) -> EvalResult:
+    """Run every question through the assistant and, optionally, the paraphrase cross-check."""
+    result = EvalResult()
+    for question in questions:
+        reply = assistant.answer(question.q)
+        got = reply_id(reply)
+        if question.lang:
+            result.lang_checked += 1
+            result.lang_hits += reply.lang == question.lang
+        if question.expect == FALLBACK:
+            result.out_of_scope += 1
+            result.fallback_true += got == FALLBACK
+            if got != FALLBACK:
+                result.confusions[(FALLBACK, got)] += 1
+            continue
+        result.in_scope += 1
+        result.fallback_false += got == FALLBACK
+        if got == question.expect:
+            result.top1_hits += 1
+        else:
+            result.confusions[(question.expect, got)] += 1
+        ranked = [_plain(c.target) for c in assistant.matcher.rank(question.q, limit=10)]
+        result.ranked_hits += bool(ranked) and ranked[0] == question.expect
+        if question.expect in ranked:
+            result.reciprocal_ranks += 1 / (ranked.index(question.expect) + 1)
+    if loo:
+        _leave_one_out(assistant, result)
+    return result
+
+
+def _plain(target: str) -> str:
+    """Strip the faq:/intent: prefix from a matcher target."""
+    return target.removeprefix(FAQ).removeprefix(INTENT)
+
+
+def _leave_one_out(assistant: Assistant, result: EvalResult) -> None:
+    """Rank each knowledge paraphrase with itself held out; count where it lands."""
+    for index, doc in enumerate(assistant.matcher.documents):
+        if not doc.target.startswith(FAQ):
+            continue
+        ranked = assistant.matcher.rank_held_out(index, limit=1)
+        got = _plain(ranked[0].target) if ranked else FALLBACK
+        result.loo_total += 1
+        if got == _plain(doc.target):
+            result.loo_hits += 1
+        else:
+            result.loo_confusions[(_plain(doc.target), got)] += 1
+
+
+def format_report(result: EvalResult, top: int = 12) -> str:
+    """Return the figures as plain text for the terminal."""
+    lines = [
+        f"questions: {result.in_scope} in scope, {result.out_of_scope} out of scope",
+        f"top-1 accuracy (reply or first suggestion): {result.top1:.1%}",
+        f"top-1 of the ranking alone:                {result.ranking_top1:.1%}",
+        f"MRR@10:                                    {result.mrr:.3f}",
+        f"fallback recall (out-of-scope rejected):   {result.fallback_recall:.1%}",
+        f"fallback precision:                        {result.fallback_precision:.1%}",
+        f"reply language right:                      {result.lang_hits}/{result.lang_checked}",
+    ]
+    if result.loo_total:
+        lines.append(
+            f"leave-one-paraphrase-out accuracy:         {result.loo:.1%} of {result.loo_total}"
+        )
+    if result.confusions:
+        lines.append("confused (expected -> got):")
+        lines += [f"  {n}x {a} -> {b}" for (a, b), n in result.confusions.most_common(top)]
+    if result.loo_confusions:
+        lines.append("paraphrases answered by another entry (expected -> got):")
+        lines += [f"  {n}x {a} -> {b}" for (a, b), n in result.loo_confusions.most_common(top)]
+    return "\n".join(lines)

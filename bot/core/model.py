@@ -1,0 +1,138 @@
+"""The knowledge base and replies as plain, immutable data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Lang = Literal["de", "en"]
+LANGUAGES: tuple[Lang, ...] = ("de", "en")
+DEFAULT_LANG: Lang = "de"
+ReplyKind = Literal["faq", "intent", "suggestions", "fallback"]
+Action = Literal["none", "contacts", "language", "help_services", "menu"]
+ACTIONS: tuple[str, ...] = ("none", "contacts", "language", "help_services", "menu")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A titled https link shown as a button."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """One language of a knowledge entry."""
+
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    keywords: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A knowledge entry: one topic, answered in one or more languages."""
+
+    id: str
+    texts: dict[Lang, EntryText]
+    sources: tuple[str, ...]
+    partner: str | None = None
+    related: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class PartnerText:
+    """One language of a partner's description."""
+
+    description: str
+    contract: str = ""
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner organisation (or a help service) with its website."""
+
+    id: str
+    name: str
+    url: str
+    texts: dict[Lang, PartnerText]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntentText:
+    """One language of an intent: example phrases and reply variants."""
+
+    examples: tuple[str, ...]
+    replies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A conversational intent such as a greeting or a request for contacts."""
+
+    id: str
+    texts: dict[Lang, IntentText]
+    action: Action = "none"
+    high_priority: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the assistant knows, loaded from knowledge/ and intents/."""
+
+    entries: dict[str, Entry]
+    intents: dict[str, Intent]
+    partners: dict[str, Partner]
+    services: dict[str, Partner]
+    synonyms: tuple[tuple[str, ...], ...]
+    messages: dict[str, dict[Lang, str]]
+
+    def message(self, key: str, lang: Lang, **values: str) -> str:
+        """Return a fixed bot text in the language (German when missing), with values filled in."""
+        texts = self.messages.get(key, {})
+        template = texts.get(lang) or texts.get(DEFAULT_LANG) or key
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A question the user may have meant, or a related question."""
+
+    id: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant answers to one message."""
+
+    kind: ReplyKind
+    id: str | None
+    score: float
+    lang: Lang
+    text: str
+    links: tuple[Link, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    related: tuple[Suggestion, ...] = ()
+    action: Action = "none"
+
+    def to_json_dict(self) -> dict[str, object]:
+        """Return the reply in the JSON shape of `python -m bot ask --json`."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "score": round(self.score, 4),
+            "lang": self.lang,
+            "text": self.text,
+            "links": [{"title": link.title, "url": link.url} for link in self.links],
+            "suggestions": [{"id": s.id, "question": s.question} for s in self.suggestions],
+            "related": [{"id": s.id, "question": s.question} for s in self.related],
+        }

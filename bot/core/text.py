@@ -1,0 +1,86 @@
+"""Text normalisation for matching German and English questions typed in a hurry."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+
+# Umlauts and ß are folded to their base letter, and the "ae/oe/ue" spellings people use on
+# keyboards without umlauts are folded the same way, so "Verträge", "vertraege" and
+# "vertrage" all become "vertrage". The fold is lossy ("neue" -> "neu") but applied to both
+# questions and entries, so it only merges spellings, it never separates them.
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "œ": "oe"})
+_DIGRAPHS = re.compile(r"(ae|oe|ue)")
+_DIGRAPH_BASE = {"ae": "a", "oe": "o", "ue": "u"}
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9]+")
+# Longest inputs worth reading: a question is never this long, and capping keeps the answer
+# path fast whatever arrives.
+MAX_QUESTION_CHARS = 1000
+
+_GERMAN = snowballstemmer.stemmer("german")
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Return lower-case ASCII-ish text with umlauts, ß and accents folded and markup removed."""
+    text = unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS]).casefold()
+    text = text.translate(_FOLD)
+    # Strip remaining accents (é -> e) so French or Turkish spellings of names still meet.
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _DIGRAPHS.sub(lambda m: _DIGRAPH_BASE[m.group(1)], text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def tokens(folded: str) -> list[str]:
+    """Split already folded text into word tokens."""
+    return _TOKEN.findall(folded)
+
+
+@lru_cache(maxsize=65536)
+def stems(token: str) -> tuple[str, ...]:
+    """Return the German and (when different) English Snowball stems of one token."""
+    german = _GERMAN.stemWord(token)
+    english = _ENGLISH.stemWord(token)
+    return (german,) if german == english else (german, english)
+
+
+class SynonymMap:
+    """Rewrites every variant phrase of a synonym group to the group's first word."""
+
+    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
+        self._replacements: dict[str, str] = {}
+        for group in groups:
+            folded = [fold(word) for word in group]
+            canonical = folded[0].replace(" ", "")
+            for variant in folded:
+                if variant:
+                    self._replacements[variant] = canonical
+        # Longest phrases first, so "rotes kreuz" wins over a one-word variant inside it.
+        variants = sorted(self._replacements, key=len, reverse=True)
+        self._pattern = (
+            re.compile(r"\b(" + "|".join(re.escape(v) for v in variants) + r")\b")
+            if variants
+            else None
+        )
+
+    def apply(self, folded: str) -> str:
+        """Replace synonym variants in folded text with their canonical word."""
+        if self._pattern is None:
+            return folded
+        return self._pattern.sub(lambda m: self._replacements[m.group(1)], folded)
+
+
+def word_features(folded: str) -> list[str]:
+    """Return stemmed word features of folded, synonym-mapped text."""
+    return [stem for token in tokens(folded) for stem in stems(token)]
+
+
+def normalise_all(texts: Iterable[str], synonyms: SynonymMap) -> list[str]:
+    """Fold and synonym-map many texts."""
+    return [synonyms.apply(fold(text)) for text in texts]

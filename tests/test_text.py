@@ -1,0 +1,35 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, fold, word_features
+
+
+def test_umlaut_spellings_meet() -> None:
+    variants = ["Integrationsverträge", "integrationsvertraege", "integrationsvertrage", "INTEGRATIONSVERTRÄGE"]
+    assert len({fold(v) for v in variants}) == 1
+
+
+def test_sharp_s_and_accents_fold() -> None:
+    assert fold("Straße") == fold("strasse")
+    assert fold("Café Zürich") == "cafe zurich"
+
+
+def test_markup_and_punctuation_become_spaces() -> None:
+    assert fold("<b>DRK?!</b>") == "b drk b"
+
+
+def test_synonyms_map_to_first_word() -> None:
+    synonyms = SynonymMap([["drk", "deutsches rotes kreuz", "rotes kreuz", "red cross"]])
+    assert synonyms.apply(fold("Was macht das Rote Kreuz?")) == "was macht das rote kreuz"
+    assert synonyms.apply(fold("Rotes Kreuz und Red Cross")) == "drk und drk"
+
+
+def test_word_features_are_stemmed() -> None:
+    assert word_features(fold("Verträge")) == word_features(fold("Vertrag")) or "vertrag" in word_features(fold("Verträge"))
+
+
+@given(st.text())
+def test_fold_never_fails_and_is_bounded(text: str) -> None:
+    folded = fold(text)
+    assert len(folded) <= MAX_QUESTION_CHARS * 4
+    assert folded == folded.strip()
