@@ -11,7 +11,9 @@ from bot.cli import main as cli_main
 def main() -> int:
     """Run the Telegram bot with a token, else the console chat (saying so in one line)."""
     if not os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
-        sys.stderr.write("TELEGRAM_BOT_TOKEN is not set: starting the console chat instead of Telegram.\n")
+        sys.stderr.write(
+            "TELEGRAM_BOT_TOKEN is not set: starting the console chat instead of Telegram.\n"
+        )
         return cli_main(["chat"])
     # Imported late: the console chat must start without loading Telegram.
     from bot.tg.runner import run

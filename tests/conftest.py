@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,8 @@ def assistant() -> Assistant:
     """The assistant over the project's real knowledge and intent files."""
     built, _warnings = Assistant.from_dirs(KNOWLEDGE, INTENTS)
     return built
+
+
+# python-telegram-bot 22 warns about int retry_after values unless timedeltas are on; the bot's
+# runner sets the same, and pytest turns warnings into errors.
+os.environ.setdefault("PTB_TIMEDELTA", "true")

@@ -21,7 +21,12 @@ def test_jugendring_question_gets_direct_answer_with_link(assistant: Assistant) 
 
 
 @pytest.mark.parametrize(
-    "spelling", ["Was sind Integrationsverträge?", "was sind integrationsvertraege", "was sind integrationsvertrage"]
+    "spelling",
+    [
+        "Was sind Integrationsverträge?",
+        "was sind integrationsvertraege",
+        "was sind integrationsvertrage",
+    ],
 )
 def test_umlaut_spellings_get_the_same_answer(assistant: Assistant, spelling: str) -> None:
     assert assistant.answer(spelling).id == assistant.answer("Was sind Integrationsverträge?").id
@@ -62,7 +67,9 @@ def test_contacts_intent_lists_all_partners(assistant: Assistant) -> None:
 
 def test_suggestions_are_at_most_three_entries(assistant: Assistant) -> None:
     # Scan the evaluation-independent sample of short keyword questions for any suggestion reply.
-    replies = [assistant.answer(q) for q in ("vertrag", "jugend", "hilfe beratung", "verband", "projekt")]
+    replies = [
+        assistant.answer(q) for q in ("vertrag", "jugend", "hilfe beratung", "verband", "projekt")
+    ]
     for reply in replies:
         assert len(reply.suggestions) <= 3
         if reply.kind == "suggestions":
@@ -114,7 +121,9 @@ def test_bad_input_gets_a_proper_reply(assistant: Assistant, text: str) -> None:
 def test_json_contract_shape(assistant: Assistant) -> None:
     data = assistant.answer("Was macht der Hessische Jugendring?").to_json_dict()
     assert set(data) >= {"kind", "id", "score", "lang", "text", "links", "suggestions"}
-    assert all(set(link) == {"title", "url"} for link in data["links"])  # type: ignore[union-attr]
+    links = data["links"]
+    assert isinstance(links, list)
+    assert all(set(link) == {"title", "url"} for link in links)
 
 
 def test_core_imports_no_telegram_or_database() -> None:
@@ -123,5 +132,7 @@ def test_core_imports_no_telegram_or_database() -> None:
         "bad = [m for m in ('telegram', 'aiosqlite', 'sqlite3') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tests.botapi_stub import BotApiStub
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -29,6 +28,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from tests.botapi_stub import BotApiStub
 
 TOKEN = "123456:ABC-test"
 CHAT = 777

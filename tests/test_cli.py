@@ -12,11 +12,20 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=120, check=False
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -55,7 +64,9 @@ def test_validate_ok_on_real_files() -> None:
 
 
 def test_validate_names_file_and_line_of_a_broken_file(tmp_path: Path) -> None:
-    (tmp_path / "kaputt.yaml").write_text("version: 1\nentries:\n  - id: x\n    de: [\n", encoding="utf-8")
+    (tmp_path / "kaputt.yaml").write_text(
+        "version: 1\nentries:\n  - id: x\n    de: [\n", encoding="utf-8"
+    )
     result = run("-m", "bot", "validate", env={"BOT_KNOWLEDGE_DIR": str(tmp_path)})
     assert result.returncode == 1
     assert "kaputt.yaml:" in result.stdout

@@ -58,14 +58,22 @@ def test_real_files_load_without_errors() -> None:
         ("version: 1\nentries: [\n", 3, "YAML syntax"),
         ("- just\n- a list\n", 1, "mapping"),
         ("version: 1\nversion: 1\nentries: []\n", 2, "twice"),
-        (GOOD_ENTRY.replace("    sources", "    colour: red\n    sources"), 4, "unknown field 'colour'"),
+        (
+            GOOD_ENTRY.replace("    sources", "    colour: red\n    sources"),
+            4,
+            "unknown field 'colour'",
+        ),
         (GOOD_ENTRY.replace("      answer: Ein Test.\n", ""), 6, "no 'answer'"),
         (GOOD_ENTRY.replace("test-eintrag", "Test Eintrag!"), 3, "not a slug"),
         (GOOD_ENTRY.replace("test-eintrag", "x" * 41), 3, "longer than 40 bytes"),
         (GOOD_ENTRY + "      links: [{title: X, url: http://example.com}]\n", 9, "not an https"),
         (GOOD_ENTRY.replace("version: 1", "version: 2"), 1, "version"),
         (GOOD_ENTRY.replace("    sources: [test]\n", ""), 3, "sources"),
-        (GOOD_ENTRY.replace("    sources", "    related: [gibt-es-nicht]\n    sources"), 3, "related id"),
+        (
+            GOOD_ENTRY.replace("    sources", "    related: [gibt-es-nicht]\n    sources"),
+            3,
+            "related id",
+        ),
         (GOOD_ENTRY.replace("    sources", "    partner: niemand\n    sources"), 3, "partner"),
         (GOOD_ENTRY.replace("test-eintrag", "vertrag-drk"), 3, "used twice"),
     ],
@@ -74,7 +82,9 @@ def test_each_broken_file_is_named_with_line_and_fix(
     dirs: tuple[Path, Path], content: str, expected_line: int, words: str
 ) -> None:
     errors = problems_for(dirs, "kaputt.yaml", content)
-    assert any(words in p.message and p.line == expected_line for p in errors), [str(p) for p in errors]
+    assert any(words in p.message and p.line == expected_line for p in errors), [
+        str(p) for p in errors
+    ]
     assert all(p.fix for p in errors)
 
 

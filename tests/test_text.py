@@ -5,7 +5,12 @@ from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, fold, word_features
 
 
 def test_umlaut_spellings_meet() -> None:
-    variants = ["Integrationsverträge", "integrationsvertraege", "integrationsvertrage", "INTEGRATIONSVERTRÄGE"]
+    variants = [
+        "Integrationsverträge",
+        "integrationsvertraege",
+        "integrationsvertrage",
+        "INTEGRATIONSVERTRÄGE",
+    ]
     assert len({fold(v) for v in variants}) == 1
 
 
@@ -25,7 +30,9 @@ def test_synonyms_map_to_first_word() -> None:
 
 
 def test_word_features_are_stemmed() -> None:
-    assert word_features(fold("Verträge")) == word_features(fold("Vertrag")) or "vertrag" in word_features(fold("Verträge"))
+    assert word_features(fold("Verträge")) == word_features(
+        fold("Vertrag")
+    ) or "vertrag" in word_features(fold("Verträge"))
 
 
 @given(st.text())

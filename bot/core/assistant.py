@@ -134,6 +134,22 @@ class Assistant:
             related=related,
         )
 
+    def intent_reply(self, intent_id: str, lang: str | None) -> Reply:
+        """Answer with an intent directly (used by commands such as /help)."""
+        return self._intent_reply(self.kb.intents[intent_id], 1.0, supported(lang) or "de")
+
+    def search(self, text: str, limit: int = 5) -> list[Reply]:
+        """Return direct answers for the entries a text likely means (for inline mode)."""
+        return [
+            self.entry_reply(
+                c.target.removeprefix(FAQ),
+                choose_language(text, vocabulary=self.vocabulary),
+                c.score,
+            )
+            for c in self.matcher.rank(text, limit=limit * 2)
+            if c.target.startswith(FAQ) and c.score >= self.settings.suggest_threshold
+        ][:limit]
+
     def _intent_reply(self, intent: Intent, score: float, lang: Lang) -> Reply:
         """Answer with an intent's reply, plus what its action adds."""
         reply_lang = self._available(intent.texts, lang)

@@ -101,12 +101,21 @@ def _read_file(path: Path, kind: str, into: _Collected) -> None:
 def _cross_check(c: _Collected) -> None:
     """Check what spans files: unique ids, partner and related references."""
     by_id: dict[str, list[Entry | Intent]] = {}
-    for item in [*c.entries, *c.intents]:
+    items: list[Entry | Intent] = [*c.entries, *c.intents]
+    for item in items:
         by_id.setdefault(item.id, []).append(item)
-    for item_id, items in by_id.items():
-        for item in items if len(items) > 1 else []:
-            others = ", ".join(f"{o.file}:{o.line}" for o in items if o is not item)
-            c.problems.append(Problem(item.file, item.line, 1, f"the id '{item_id}' is used twice (also in {others})", "give one of them another id"))
+    for item_id, group in by_id.items():
+        for item in group if len(group) > 1 else []:
+            others = ", ".join(f"{o.file}:{o.line}" for o in group if o is not item)
+            c.problems.append(
+                Problem(
+                    item.file,
+                    item.line,
+                    1,
+                    f"the id '{item_id}' is used twice (also in {others})",
+                    "give one of them another id",
+                )
+            )
     partner_ids = {p.id for p in c.partners}
     entry_ids = {e.id for e in c.entries}
     for entry in c.entries:

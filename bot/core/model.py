@@ -99,7 +99,20 @@ class KnowledgeBase:
         """Return a fixed bot text in the language (German when missing), with values filled in."""
         texts = self.messages.get(key, {})
         template = texts.get(lang) or texts.get(DEFAULT_LANG) or key
-        return template.format(**values) if values else template
+        if not values:
+            return template
+        try:
+            return template.format_map(_KeepUnknown(values))
+        except (ValueError, IndexError):
+            # A stray brace typed by staff must not break a reply; show the text unfilled.
+            return template
+
+
+class _KeepUnknown(dict[str, str]):
+    """Leaves unknown {placeholders} as they are instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)

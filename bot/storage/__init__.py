@@ -1,0 +1,21 @@
+"""Storage layer: SQLite persistence, pseudonymous user keys and masking of personal data."""
+
+from bot.storage.errors import StorageConfigError, StorageError
+from bot.storage.keys import HMAC_KEY_ENV, load_or_create_key, user_key
+from bot.storage.masking import mask_personal_data
+from bot.storage.records import QUESTION_KINDS, QuestionKind, QuestionRecord, Stats
+from bot.storage.store import Store
+
+__all__ = [
+    "HMAC_KEY_ENV",
+    "QUESTION_KINDS",
+    "QuestionKind",
+    "QuestionRecord",
+    "Stats",
+    "StorageConfigError",
+    "StorageError",
+    "Store",
+    "load_or_create_key",
+    "mask_personal_data",
+    "user_key",
+]

@@ -1,0 +1,1 @@
+"""The Telegram front end: a thin adapter from python-telegram-bot updates to the Assistant."""

@@ -1,0 +1,93 @@
+"""Admin commands (/reload, /stats) and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from telegram import Update
+
+from bot.core.problems import KnowledgeError
+from bot.tg.commands import unknown_command
+from bot.tg.common import send_text, user_language
+from bot.tg.context import BotContext
+
+logger = logging.getLogger(__name__)
+MAX_PROBLEMS_SHOWN = 15
+
+
+def is_admin(update: Update, context: BotContext) -> bool:
+    """Tell whether the user is in BOT_ADMIN_IDS (an empty list means nobody is)."""
+    user = update.effective_user
+    return user is not None and user.id in context.services.config.admin_ids
+
+
+async def reload(update: Update, context: BotContext) -> None:
+    """Re-read knowledge and intents; a broken file keeps the last good knowledge answering."""
+    if not is_admin(update, context):
+        await unknown_command(update, context)
+        return
+    lang = await user_language(update, context)
+    kb = context.services.assistant.kb
+    try:
+        result = await context.services.holder.reload()
+    except KnowledgeError as exc:
+        errors = [str(p) for p in exc.problems if p.severity == "error"]
+        lines = [kb.message("reload_failed", lang), *errors[:MAX_PROBLEMS_SHOWN]]
+        if len(errors) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"… (+{len(errors) - MAX_PROBLEMS_SHOWN})")
+        logger.warning("reload refused: %d problem(s) in the knowledge files", len(errors))
+        await send_text(update, context, "\n".join(lines))
+        return
+    text = context.services.assistant.kb.message(
+        "reload_ok",
+        lang,
+        entries=str(result.entries),
+        intents=str(result.intents),
+        warnings=str(len(result.warnings)),
+    )
+    logger.info("knowledge reloaded: %d entries, %d intents", result.entries, result.intents)
+    await send_text(update, context, text)
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    """Show questions, answer rate, fallbacks and votes of the last 7 days."""
+    if not is_admin(update, context):
+        await unknown_command(update, context)
+        return
+    lang = await user_language(update, context)
+    store = context.services.store
+    if store is None:
+        return
+    figures = await store.stats(datetime.now(UTC) - timedelta(days=7))
+    rate = f"{figures.answered / figures.questions:.0%}" if figures.questions else "–"
+    text = context.services.assistant.kb.message(
+        "stats",
+        lang,
+        questions=str(figures.questions),
+        answered=str(figures.answered),
+        rate=rate,
+        suggestions=str(figures.suggestions),
+        fallbacks=str(figures.fallbacks),
+        none_of_these=str(figures.none_of_these),
+        up=str(figures.votes_up),
+        down=str(figures.votes_down),
+    )
+    await send_text(update, context, text)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the exception type and update id only (no text, no names); tell the user."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s: %s", update_id, type(error).__name__)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        try:
+            lang = await user_language(update, context)
+            await send_text(update, context, context.services.assistant.kb.message("error", lang))
+        except Exception as exc:  # the error path itself must never raise
+            logger.error("telling the user about an error failed: %s", type(exc).__name__)

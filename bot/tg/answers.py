@@ -1,0 +1,107 @@
+"""Callbacks for what people type: questions, other media, and inline queries."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+
+from bot.tg.common import send_reply, user_key_of, user_language
+from bot.tg.context import BotContext
+from bot.tg.delivery import send_html, show_typing
+from bot.tg.render import escape, reply_html
+
+logger = logging.getLogger(__name__)
+INLINE_RESULTS = 5
+
+
+def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """Return the text meant for the bot, or None when a group message is not for it.
+
+    In private chats every text is for the bot; in groups only mentions of it and replies
+    to its own messages are, so it never talks over people.
+    """
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    mention = f"@{bot_username}".casefold()
+    mentioned = any(
+        entity.type == MessageEntity.MENTION and message.parse_entity(entity).casefold() == mention
+        for entity in message.entities
+    )
+    replied = message.reply_to_message is not None and (
+        message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == bot_id
+    )
+    if not (mentioned or replied):
+        return None
+    return text.replace(f"@{bot_username}", " ").strip()
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Answer a question (new or edited): typing, reply with buttons, log in the background."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = addressed_text(message, context.bot.username, context.bot.id)
+    if text is None:
+        return
+    services = context.services
+    await show_typing(context.bot, message.chat_id)
+    key = user_key_of(update, context)
+    saved = await services.saved_language(key) if key else None
+    client = update.effective_user.language_code if update.effective_user else None
+    reply = services.assistant.answer(text, lang=saved, client_lang=client)
+    message_id = await send_reply(update, context, reply)
+    if reply.kind == "suggestions" and message_id is not None:
+        services.remember_question(message.chat_id, message_id, text)
+    # The store keeps (masked) text only for fallbacks; other kinds are logged without it.
+    services.log_reply(key, reply, text)
+
+
+async def on_other_media(update: Update, context: BotContext) -> None:
+    """Kindly say that the bot reads text (stickers, photos, voice, documents, locations)."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    lang = await user_language(update, context)
+    await send_html(
+        context.bot,
+        message.chat_id,
+        escape(context.services.assistant.kb.message("non_text", lang)),
+    )
+
+
+async def on_inline_query(update: Update, context: BotContext) -> None:
+    """Offer matching answers as inline results, so people can share them in any chat."""
+    query = update.inline_query
+    if query is None:
+        return
+    assistant = context.services.assistant
+    replies = assistant.search(query.query, limit=INLINE_RESULTS) if query.query.strip() else []
+    results = [
+        InlineQueryResultArticle(
+            id=reply.id or str(index),
+            title=assistant.title(reply.id, reply.lang) if reply.id else reply.text[:60],
+            description=reply.text[:120],
+            input_message_content=InputTextMessageContent(
+                reply_html(reply)[0], parse_mode=ParseMode.HTML
+            ),
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(link.title, url=link.url)] for link in reply.links]
+            )
+            if reply.links
+            else None,
+        )
+        for index, reply in enumerate(replies)
+    ]
+    await query.answer(results, cache_time=60, is_personal=False)

@@ -1,0 +1,147 @@
+"""The composition root: builds the Application and registers every handler in one place."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.storage import Store
+from bot.tg import admin, answers, commands, presses
+from bot.tg.context import BotContext, BotData, Services
+
+logger = logging.getLogger(__name__)
+BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
+
+# (German name, English name, callback, German description, English description)
+COMMANDS = (
+    ("start", None, commands.start, "Start und Menü", "Start and menu"),
+    ("hilfe", "help", commands.help_command, "Was kann der Bot?", "What can the bot do?"),
+    (
+        "vertraege",
+        "contracts",
+        commands.contracts,
+        "Die vier Integrationsverträge",
+        "The four integration contracts",
+    ),
+    ("kontakt", "contacts", commands.contacts, "Partner und Webseiten", "Partners and websites"),
+    ("sprache", "language", commands.language, "Sprache wählen", "Choose language"),
+    ("datenschutz", "privacy", commands.privacy, "Was wird gespeichert?", "What is stored?"),
+    ("loeschen", "delete", commands.delete, "Meine Daten löschen", "Delete my data"),
+)
+OTHER_MEDIA = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.VENUE
+    | filters.Dice.ALL
+)
+
+
+def build_application(services: Services) -> BotApplication:
+    """Build the Application with services, rate limiting and all handlers."""
+    config = services.config
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    app: BotApplication = (
+        ApplicationBuilder()
+        .token(config.token or "")
+        .base_url(config.base_url)
+        .context_types(context_types)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data.services = services
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: BotApplication) -> None:
+    """Register handlers in the order they are tried (group 0 unless noted)."""
+    # 1. Commands, German and English names, in private chats and groups.
+    for german, english, callback, _de, _en in COMMANDS:
+        app.add_handler(CommandHandler([german, english] if english else [german], callback))
+    # 2. Admin commands: refused (as unknown) for everyone not in BOT_ADMIN_IDS.
+    app.add_handler(CommandHandler("reload", admin.reload))
+    app.add_handler(CommandHandler("stats", admin.stats))
+    # 3. Any other command: a friendly "unknown command".
+    app.add_handler(MessageHandler(filters.COMMAND, commands.unknown_command))
+    # 4. Text, new or edited; in groups only when addressed (checked in the callback).
+    app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, answers.on_text))
+    # 5. Everything else people send in private chats: a kind "I read text" reply.
+    app.add_handler(MessageHandler(OTHER_MEDIA & filters.ChatType.PRIVATE, answers.on_other_media))
+    # 6. Buttons and inline mode.
+    app.add_handler(CallbackQueryHandler(presses.on_button))
+    app.add_handler(InlineQueryHandler(answers.on_inline_query))
+    app.add_error_handler(admin.on_error)
+
+
+async def _post_init(app: BotApplication) -> None:
+    """Open the database, register the command menu, schedule the retention job."""
+    services = app.bot_data.services
+    assert services is not None
+    services.store = await Store.open(services.config.database)
+    await _set_command_menu(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _purge_old_questions, interval=timedelta(days=1), first=timedelta(seconds=30)
+        )
+
+
+async def _set_command_menu(app: BotApplication) -> None:
+    """Register German and English command lists; a failure is logged, never fatal."""
+    german = [BotCommand(name, de) for name, _en_name, _cb, de, _en in COMMANDS]
+    english = [BotCommand(en_name or name, en) for name, en_name, _cb, _de, en in COMMANDS]
+    try:
+        await app.bot.set_my_commands(german, scope=BotCommandScopeDefault())
+        await app.bot.set_my_commands(english, scope=BotCommandScopeDefault(), language_code="en")
+    except TelegramError as exc:
+        logger.warning("registering the command menu failed: %s", type(exc).__name__)
+
+
+async def _purge_old_questions(context: BotContext) -> None:
+    """Delete question-log rows older than the retention period (daily job)."""
+    services = context.services
+    if services.store is not None:
+        removed = await services.store.purge_questions(
+            timedelta(days=services.config.retention_days)
+        )
+        logger.info("retention: deleted %d old question-log rows", removed)
+
+
+async def _post_shutdown(app: BotApplication) -> None:
+    """Finish background writes and close the database."""
+    services = app.bot_data.services
+    if services is not None and services.store is not None:
+        await services.drain()
+        await services.store.close()
+        services.store = None
+
+
+def allowed_updates() -> list[str]:
+    """Return the update types the bot handles."""
+    return [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]

@@ -1,0 +1,45 @@
+"""Small helpers shared by the callbacks: who is asking, in which language, and replying."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.core.language import supported
+from bot.core.model import DEFAULT_LANG, Lang, Reply
+from bot.tg.context import BotContext
+from bot.tg.delivery import send_html, send_parts
+from bot.tg.render import escape, reply_html, reply_keyboard
+
+
+async def user_language(update: Update, context: BotContext, hint: Lang | None = None) -> Lang:
+    """Return the user's saved language, else the hint, else Telegram's, else German."""
+    user = update.effective_user
+    if user is None:
+        return hint or DEFAULT_LANG
+    saved = await context.services.saved_language(context.services.user_key(user.id))
+    return supported(saved) or hint or supported(user.language_code) or DEFAULT_LANG
+
+
+def user_key_of(update: Update, context: BotContext) -> str | None:
+    """Return the keyed hash of the user behind an update (None for channel posts)."""
+    user = update.effective_user
+    return context.services.user_key(user.id) if user else None
+
+
+async def send_reply(update: Update, context: BotContext, reply: Reply) -> int | None:
+    """Send a reply with its buttons to the update's chat; return the last message's id."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = reply_html(reply)
+    keyboard = reply_keyboard(reply, context.services.assistant.kb)
+    sent = await send_parts(context.bot, chat.id, parts, keyboard)
+    return sent.message_id if sent else None
+
+
+async def send_text(
+    update: Update, context: BotContext, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send plain text (escaped for HTML) to the update's chat."""
+    if update.effective_chat:
+        await send_html(context.bot, update.effective_chat.id, escape(text), keyboard)

@@ -1,0 +1,138 @@
+"""The bot's services and the typed callback context that reaches them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.config import Config
+from bot.core.assistant import Assistant
+from bot.core.holder import AssistantHolder
+from bot.core.model import Reply
+from bot.storage import QuestionKind, QuestionRecord, StorageError, Store, user_key
+
+logger = logging.getLogger(__name__)
+# Questions shown with "did you mean" are kept in memory only, so "none of these" can log the
+# miss; bounded so a busy day cannot grow memory.
+PENDING_LIMIT = 2000
+
+
+@dataclass
+class Services:
+    """Everything the callbacks need, created once and started in post_init."""
+
+    config: Config
+    holder: AssistantHolder
+    hmac_key: bytes
+    store: Store | None = None
+    _languages: dict[str, str | None] = field(default_factory=dict)
+    _pending: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant answering right now (swapped by /reload)."""
+        return self.holder.current
+
+    def user_key(self, user_id: int) -> str:
+        """Return the keyed hash that stands for a Telegram user in storage."""
+        return user_key(self.hmac_key, user_id)
+
+    async def saved_language(self, key: str) -> str | None:
+        """Return the user's saved language (cached after the first read)."""
+        if key not in self._languages:
+            try:
+                self._languages[key] = await self._store().get_language(key)
+            except StorageError:
+                logger.exception("reading a language preference failed")
+                return None
+        return self._languages[key]
+
+    async def save_language(self, key: str, lang: str) -> None:
+        """Save the user's language choice."""
+        self._languages[key] = lang
+        await self._store().set_language(key, lang)
+
+    async def forget_user(self, key: str) -> int:
+        """Delete everything stored about a user, in the database and in memory."""
+        self._languages.pop(key, None)
+        return await self._store().delete_user(key)
+
+    async def record_vote(self, key: str, entry_id: str, vote: int) -> None:
+        """Store a user's vote on an answer (a second press changes it)."""
+        await self._store().record_vote(key, entry_id, vote)
+
+    def remember_question(self, chat_id: int, message_id: int, text: str) -> None:
+        """Keep a question that got suggestions, for a later "none of these"."""
+        self._pending[(chat_id, message_id)] = text
+        while len(self._pending) > PENDING_LIMIT:
+            self._pending.popitem(last=False)
+
+    def pop_question(self, chat_id: int, message_id: int) -> str | None:
+        """Return and forget the question behind a suggestions message."""
+        return self._pending.pop((chat_id, message_id), None)
+
+    def log_reply(
+        self, key: str | None, reply: Reply, text: str | None, kind: QuestionKind | None = None
+    ) -> None:
+        """Write a question-log row in the background, off the answer path."""
+        record = QuestionRecord(
+            asked_at=datetime.now(UTC),
+            user_key=key,
+            lang=reply.lang,
+            kind=kind or reply.kind,
+            matched_id=reply.id,
+            score=reply.score,
+            text=text,
+        )
+        self.background(self._store().log_question(record), "logging a question")
+
+    def background(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run a storage write without holding up the reply; log a failure once."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as exc:  # a failed log write must never reach the user
+                logger.error("%s failed: %s", what, type(exc).__name__)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background writes (before closing the store)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _store(self) -> Store:
+        """Return the open store."""
+        if self.store is None:
+            raise StorageError("the database is not open yet")
+        return self.store
+
+
+class BotData:
+    """The application's bot_data: just the services, typed."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """Callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """The bot's services."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are not set up")
+        return services
