@@ -11,6 +11,8 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_OPERATOR = "das Team des Integrationsverträge-Bots"
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe chars.
 TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+# Telegram allows 1-256 of these characters; fewer than 16 would be guessable.
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,256}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -54,6 +56,15 @@ class Config:
         webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
         if webhook_url is not None and not webhook_url.startswith("https://"):
             raise ConfigError(f"BOT_WEBHOOK_URL must start with https:// (got {webhook_url!r})")
+        webhook_secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+        if webhook_url is not None and webhook_secret is None:
+            raise ConfigError(
+                "BOT_WEBHOOK_SECRET must be set with BOT_WEBHOOK_URL, so only Telegram can send updates"
+            )
+        if webhook_secret is not None and not SECRET_PATTERN.fullmatch(webhook_secret):
+            raise ConfigError(
+                "BOT_WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -"
+            )
         log_level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(
@@ -73,7 +84,7 @@ class Config:
             retention_days=_positive_int(env, "BOT_RETENTION_DAYS", 90),
             hmac_key=env.get("BOT_HMAC_KEY", "").strip() or None,
             webhook_url=webhook_url,
-            webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+            webhook_secret=webhook_secret,
             port=_positive_int(env, "BOT_PORT", 8443),
         )
 

@@ -20,6 +20,12 @@ async def connect(path: Path) -> aiosqlite.Connection:
     except OSError as exc:
         raise StorageError(f"cannot create the directory for database {path}: {exc}") from exc
     try:
+        # Probe synchronously first: when aiosqlite itself fails to connect, its worker thread
+        # reports back to the event loop later, possibly after the loop has closed.
+        sqlite3.connect(path).close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    try:
         # isolation_level=None stops sqlite3 from issuing its own BEGINs: transactions are
         # begun and ended explicitly by the writer and the migrations.
         conn = await aiosqlite.connect(path, isolation_level=None)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from bot.config import Config, ConfigError
 from bot.core.assistant import AssistantSettings
@@ -20,6 +21,7 @@ from bot.tg.logsetup import configure_logging
 logger = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 EXIT_KNOWLEDGE = 1
+WEBHOOK_PATH = "telegram"
 
 
 def prepare(env: Mapping[str, str]) -> Services:
@@ -45,6 +47,17 @@ def prepare(env: Mapping[str, str]) -> Services:
     return Services(config=config, holder=holder, hmac_key=key)
 
 
+def webhook_settings(config: Config, listen: str = "0.0.0.0") -> dict[str, Any]:
+    """Return the webhook server's settings; PTB answers 403 to requests without the secret."""
+    return {
+        "listen": listen,  # the webhook must be reachable from Telegram's servers
+        "port": config.port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": config.webhook_url,
+        "secret_token": config.webhook_secret,
+    }
+
+
 def run(env: Mapping[str, str]) -> int:
     """Run the bot until stopped (SIGINT/SIGTERM); return the process exit code."""
     try:
@@ -61,14 +74,7 @@ def run(env: Mapping[str, str]) -> int:
     app = build_application(services)
     if config.webhook_url:
         logger.info("starting the webhook server on port %d", config.port)
-        app.run_webhook(
-            listen="0.0.0.0",  # the webhook must be reachable from Telegram
-            port=config.port,
-            url_path="telegram",
-            webhook_url=config.webhook_url,
-            secret_token=config.webhook_secret,
-            allowed_updates=allowed_updates(),
-        )
+        app.run_webhook(**webhook_settings(config), allowed_updates=allowed_updates())
     else:
         logger.info("starting long polling")
         app.run_polling(allowed_updates=allowed_updates())
