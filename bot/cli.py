@@ -24,7 +24,7 @@ EXIT_CONFIG_ERROR = 2
 
 def load_assistant(config: Config) -> Assistant:
     """Build the assistant from the configured folders; raises KnowledgeError."""
-    settings = replace(AssistantSettings(), operator=config.operator)
+    settings = replace(AssistantSettings(), operator=config.operator, retention_days=config.retention_days)
     assistant, _warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir, settings)
     return assistant
 

@@ -93,7 +93,8 @@ def test_related_ids_resolve_to_titles(assistant: Assistant) -> None:
 def test_operator_placeholder_is_filled(assistant: Assistant) -> None:
     for entry_id in assistant.kb.entries:
         for lang in ("de", "en"):
-            assert "{operator}" not in assistant.entry_reply(entry_id, lang).text
+            text = assistant.entry_reply(entry_id, lang).text
+            assert "{operator}" not in text and "{retention_days}" not in text
 
 
 BAD_INPUTS = [

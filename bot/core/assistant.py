@@ -29,6 +29,7 @@ class AssistantSettings:
     # A high-priority intent (danger) this likely adds the emergency numbers even to a fallback.
     emergency_hint: float = 0.2
     operator: str = "das Team des Integrationsverträge-Bots"
+    retention_days: int = 90
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
 
 
@@ -233,8 +234,10 @@ class Assistant:
         return entry.texts[self._available(entry.texts, lang)].title
 
     def _fill(self, text: str) -> str:
-        """Replace the {operator} placeholder; other braces stay as written."""
-        return text.replace("{operator}", self.settings.operator)
+        """Replace the {operator} and {retention_days} placeholders; other braces stay as written."""
+        return text.replace("{operator}", self.settings.operator).replace(
+            "{retention_days}", str(self.settings.retention_days)
+        )
 
     @staticmethod
     def _available(texts: Mapping[Lang, object], wanted: Lang | None) -> Lang:
