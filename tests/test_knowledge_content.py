@@ -11,6 +11,7 @@ import textstat
 
 from bot.core.assistant import Assistant
 from bot.core.evaluation import reply_id
+from bot.core.model import Lang
 from bot.core.loader import data_files
 from tests.conftest import INTENTS, KNOWLEDGE, SHARED
 
@@ -89,7 +90,7 @@ def test_every_number_is_a_year_or_one_from_the_facts() -> None:
         assert digits in ALLOWED_NUMBERS, match.group()
 
 
-def _scores(assistant: Assistant, lang: str) -> list[tuple[float, str]]:
+def _scores(assistant: Assistant, lang: Lang) -> list[tuple[float, str]]:
     textstat.set_lang(lang)
     return sorted(
         (textstat.flesch_reading_ease(e.texts[lang].answer), e.id)
@@ -98,7 +99,7 @@ def _scores(assistant: Assistant, lang: str) -> list[tuple[float, str]]:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_readability(assistant: Assistant, lang: str) -> None:
+def test_readability(assistant: Assistant, lang: Lang) -> None:
     scores = _scores(assistant, lang)
     print(
         f"{lang}: worst five {[(round(s), i) for s, i in scores[:5]]}, median {statistics.median(s for s, _ in scores):.1f}"
