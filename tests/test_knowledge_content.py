@@ -11,8 +11,8 @@ import textstat
 
 from bot.core.assistant import Assistant
 from bot.core.evaluation import reply_id
-from bot.core.model import Lang
 from bot.core.loader import data_files
+from bot.core.model import Lang
 from tests.conftest import INTENTS, KNOWLEDGE, SHARED
 
 # Domains named in ../shared/facts.md (checked against the file below when it is present).
