@@ -15,6 +15,7 @@ from bot.config import Config, ConfigError
 from bot.core.assistant import Assistant, AssistantSettings
 from bot.core.evaluation import evaluate, format_report, load_questions
 from bot.core.model import Reply
+from bot.core.overlaps import find_overlaps
 from bot.core.problems import KnowledgeError
 
 DEFAULT_EVAL_FILE = Path("tests/eval/questions.yaml")
@@ -24,7 +25,9 @@ EXIT_CONFIG_ERROR = 2
 
 def load_assistant(config: Config) -> Assistant:
     """Build the assistant from the configured folders; raises KnowledgeError."""
-    settings = replace(AssistantSettings(), operator=config.operator, retention_days=config.retention_days)
+    settings = replace(
+        AssistantSettings(), operator=config.operator, retention_days=config.retention_days
+    )
     assistant, _warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir, settings)
     return assistant
 
@@ -74,9 +77,12 @@ def cmd_chat(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
 
 
 def cmd_validate(args: argparse.Namespace, config: Config, out: TextIO) -> int:
-    """Check the knowledge and intent files and list every problem."""
+    """Check the knowledge and intent files, list every problem, then the overlaps."""
+    settings = replace(AssistantSettings(), operator=config.operator)
     try:
-        _assistant, warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir)
+        assistant, warnings = Assistant.from_dirs(
+            config.knowledge_dir, config.intents_dir, settings
+        )
     except KnowledgeError as exc:
         for problem in exc.problems:
             out.write(f"{problem}\n")
@@ -85,8 +91,14 @@ def cmd_validate(args: argparse.Namespace, config: Config, out: TextIO) -> int:
         return EXIT_DATA_ERROR
     for problem in warnings:
         out.write(f"{problem}\n")
+    overlaps = [] if args.no_overlaps else find_overlaps(assistant)
+    if overlaps:
+        out.write("Overlaps: these example questions, typed by a user, would get another answer.\n")
+        out.write("Make them more specific, or move them to the entry that answers them.\n")
+        out.writelines(f"  {overlap}\n" for overlap in overlaps)
     out.write(
-        f"OK: {len(_assistant.kb.entries)} entries, {len(_assistant.kb.intents)} intents, {len(warnings)} warning(s).\n"
+        f"OK: {len(assistant.kb.entries)} entries, {len(assistant.kb.intents)} intents, "
+        f"{len(warnings)} warning(s), {len(overlaps)} overlap(s).\n"
     )
     return 0
 
@@ -163,10 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Console chat with the same answers as Telegram. Example: python -m bot chat --lang en",
     )
     chat.add_argument("--lang", choices=["de", "en"], help="preferred reply language")
-    sub.add_parser(
+    validate = sub.add_parser(
         "validate",
         help="check the data files",
-        description="Check knowledge/ and intents/ and list every problem as file:line:column. Example: python -m bot validate",
+        description="Check knowledge/ and intents/ and list every problem as file:line:column, then the example questions another entry would answer. Exit 1 on errors, 0 with only warnings. Example: python -m bot validate",
+    )
+    validate.add_argument(
+        "--no-overlaps",
+        action="store_true",
+        help="skip the overlap check (leave-one-out over all examples)",
     )
     ev = sub.add_parser(
         "eval",

@@ -39,6 +39,7 @@ class Config:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = 8443
+    watch_knowledge: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, need_token: bool = False) -> Config:
@@ -86,6 +87,7 @@ class Config:
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
             port=_positive_int(env, "BOT_PORT", 8443),
+            watch_knowledge=_flag(env, "BOT_WATCH_KNOWLEDGE", default=True),
         )
 
 
@@ -112,3 +114,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number (got {raw!r})")
     return int(raw)
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """Read an on/off switch (1/0, true/false, yes/no, on/off)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (got {raw!r})")

@@ -112,10 +112,10 @@ async def test_connection_pragmas(store: Store) -> None:
 async def test_failed_migration_leaves_no_trace(tmp_path: Path) -> None:
     broken = (*MIGRATIONS, "CREATE TABLE half_done (a INTEGER); CREATE TABLE oops (")
     async with aiosqlite.connect(tmp_path / "m.sqlite3", isolation_level=None) as conn:
-        with pytest.raises(StorageError, match="migration 2 failed"):
+        with pytest.raises(StorageError, match=f"migration {len(MIGRATIONS) + 1} failed"):
             await migrate(conn, broken)
         async with conn.execute("PRAGMA user_version") as cursor:
-            assert await cursor.fetchone() == (1,)
+            assert await cursor.fetchone() == (len(MIGRATIONS),)
         async with conn.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'") as c:
             assert await c.fetchall() == []
         assert not conn.in_transaction
@@ -563,3 +563,21 @@ def test_user_key_is_a_stable_hmac() -> None:
     assert key != user_key(bytes(32), ALICE_ID)
     # Pinned so a change to the derivation (which would orphan all stored data) is noticed.
     assert key == hmac.new(KEY, b"987654321", hashlib.sha256).hexdigest()
+
+
+async def test_downvoted_questions_are_masked_counted_deleted_and_purged(store: Store) -> None:
+    key = user_key(b"k" * 32, 42)
+    other = user_key(b"k" * 32, 43)
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    await store.log_downvoted_question(key, "vertrag-drk", "de", "schreib an a.b@example.org")
+    await store.log_downvoted_question(other, "vertrag-drk", "de", "alt", asked_at=old)
+    await store.record_vote(key, "vertrag-drk", -1)
+    await store.record_vote(other, "vertrag-drk", 1)
+    [row] = await store.downvoted_questions(datetime(2021, 1, 1, tzinfo=UTC))
+    assert row.entry_id == "vertrag-drk" and "example.org" not in row.text
+    assert [(v.entry_id, v.up, v.down) for v in await store.vote_counts(old)] == [
+        ("vertrag-drk", 1, 1)
+    ]
+    assert await store.purge_questions(timedelta(days=365)) == 1
+    await store.delete_user(key)
+    assert await store.downvoted_questions(old) == []

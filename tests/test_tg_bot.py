@@ -243,10 +243,11 @@ async def test_reload_for_admin_only_and_broken_file_keeps_last_good(
 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
-    async with running_bot(bot_env(stub, tmp_path / "data", BOT_KNOWLEDGE_DIR=str(knowledge))) as (
-        _app,
-        services,
-    ):
+    # The file watcher is off here: this test is about /reload alone (see test_tg_reload.py).
+    env = bot_env(
+        stub, tmp_path / "data", BOT_KNOWLEDGE_DIR=str(knowledge), BOT_WATCH_KNOWLEDGE="0"
+    )
+    async with running_bot(env) as (_app, services):
         stub.add_command(CHAT, "/reload", user_id=USER)
         [refused] = await stub.wait_for("sendMessage", 1)
         assert "/hilfe" in refused.params["text"]
@@ -359,3 +360,16 @@ async def test_raw_user_ids_and_names_never_reach_the_database(
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
     for secret in (b"987654321", b"geheim_name", b"Geheimvorname", b"max.mustermann@example.org"):
         assert secret not in raw
+
+
+async def test_downvote_keeps_the_masked_question_for_staff(stub: BotApiStub, tmp_path: Path) -> None:
+    async with running_bot(bot_env(stub, tmp_path)) as (_app, services):
+        [sent] = await ask(stub, "Was macht der Hessische Jugendring? mail: x.y@example.org")
+        down = next(b["callback_data"] for b in buttons(sent) if b["text"] == "👎")
+        stub.add_callback(CHAT, down, user_id=USER, message_id=last_bot_message_id(stub, CHAT))
+        await stub.wait_for("answerCallbackQuery", 1)
+        await services.drain()
+        assert services.store is not None
+        [row] = await services.store.downvoted_questions(datetime(2000, 1, 1, tzinfo=UTC))
+        assert row.entry_id == down.split(":")[1]
+        assert "Jugendring" in row.text and "example.org" not in row.text

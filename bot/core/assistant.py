@@ -70,9 +70,9 @@ class Assistant:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
         candidates = self.matcher.rank(text, limit=6)
         reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
-        return self._decide(candidates, reply_lang)
+        return self.decide(candidates, reply_lang)
 
-    def _decide(self, candidates: list[Candidate], lang: Lang) -> Reply:
+    def decide(self, candidates: list[Candidate], lang: Lang) -> Reply:
         """Turn ranked candidates into a direct answer, suggestions or a fallback."""
         s = self.settings
         likely = [c for c in candidates if c.score >= s.suggest_threshold]

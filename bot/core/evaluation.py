@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
-from bot.core.assistant import FAQ, INTENT, Assistant
+from bot.core.assistant import FAQ, Assistant
 from bot.core.model import Reply
+from bot.core.overlaps import held_out_rankings, plain_id
 
 FALLBACK = "fallback"
 
@@ -114,7 +115,7 @@ def evaluate(
             result.top1_hits += 1
         else:
             result.confusions[(question.expect, got)] += 1
-        ranked = [_plain(c.target) for c in assistant.matcher.rank(question.q, limit=10)]
+        ranked = [plain_id(c.target) for c in assistant.matcher.rank(question.q, limit=10)]
         result.ranked_hits += bool(ranked) and ranked[0] == question.expect
         if question.expect in ranked:
             result.reciprocal_ranks += 1 / (ranked.index(question.expect) + 1)
@@ -123,23 +124,17 @@ def evaluate(
     return result
 
 
-def _plain(target: str) -> str:
-    """Strip the faq:/intent: prefix from a matcher target."""
-    return target.removeprefix(FAQ).removeprefix(INTENT)
-
-
 def _leave_one_out(assistant: Assistant, result: EvalResult) -> None:
     """Rank each knowledge paraphrase with itself held out; count where it lands."""
-    for index, doc in enumerate(assistant.matcher.documents):
+    for doc, ranked in held_out_rankings(assistant):
         if not doc.target.startswith(FAQ):
             continue
-        ranked = assistant.matcher.rank_held_out(index, limit=1)
-        got = _plain(ranked[0].target) if ranked else FALLBACK
+        got = plain_id(ranked[0].target) if ranked else FALLBACK
         result.loo_total += 1
-        if got == _plain(doc.target):
+        if got == plain_id(doc.target):
             result.loo_hits += 1
         else:
-            result.loo_confusions[(_plain(doc.target), got)] += 1
+            result.loo_confusions[(plain_id(doc.target), got)] += 1
 
 
 def format_report(result: EvalResult, top: int = 12) -> str:

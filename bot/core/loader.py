@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.core.model import Entry, Intent, KnowledgeBase, Lang, Partner
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.schema import TOP_LEVEL, FileChecker
+from bot.core.text import fold
 from bot.core.yamlfile import MarkedDict, read_yaml
 
 FORMAT_VERSION = 1
@@ -98,8 +99,49 @@ def _read_file(path: Path, kind: str, into: _Collected) -> None:
     into.problems.extend(check.problems)
 
 
+def _examples(item: Entry | Intent) -> list[str]:
+    """Return every example question of an entry or intent, in all languages."""
+    if isinstance(item, Entry):
+        return [q for text in item.texts.values() for q in text.questions]
+    return [q for text in item.texts.values() for q in text.examples]
+
+
+def _check_examples_and_languages(c: _Collected) -> None:
+    """The same example under two ids confuses matching; a missing language is a gap."""
+    owners: dict[str, Entry | Intent] = {}
+    items: list[Entry | Intent] = [*c.entries, *c.intents]
+    for item in items:
+        for question in _examples(item):
+            key = fold(question)
+            first = owners.setdefault(key, item)
+            if first is not item:
+                c.problems.append(
+                    Problem(
+                        item.file,
+                        item.line,
+                        1,
+                        f"the example '{question}' of '{item.id}' is also an example of '{first.id}' ({first.file}:{first.line})",
+                        "keep it under the one entry it belongs to",
+                    )
+                )
+    languages = {lang for item in items for lang in item.texts}
+    for item in items:
+        for lang in sorted(languages - set(item.texts)):
+            c.problems.append(
+                Problem(
+                    item.file,
+                    item.line,
+                    1,
+                    f"'{item.id}' has no '{lang}' texts, other entries do",
+                    f"add a '{lang}:' block so people writing in {lang} get this answer",
+                    "warning",
+                )
+            )
+
+
 def _cross_check(c: _Collected) -> None:
-    """Check what spans files: unique ids, partner and related references."""
+    """Check what spans files: unique ids, partner and related references, examples."""
+    _check_examples_and_languages(c)
     by_id: dict[str, list[Entry | Intent]] = {}
     items: list[Entry | Intent] = [*c.entries, *c.intents]
     for item in items:

@@ -3,18 +3,27 @@
 from bot.storage.errors import StorageConfigError, StorageError
 from bot.storage.keys import HMAC_KEY_ENV, load_or_create_key, user_key
 from bot.storage.masking import mask_personal_data
-from bot.storage.records import QUESTION_KINDS, QuestionKind, QuestionRecord, Stats
+from bot.storage.records import (
+    QUESTION_KINDS,
+    DownvotedQuestion,
+    QuestionKind,
+    QuestionRecord,
+    Stats,
+    VoteCount,
+)
 from bot.storage.store import Store
 
 __all__ = [
     "HMAC_KEY_ENV",
     "QUESTION_KINDS",
+    "DownvotedQuestion",
     "QuestionKind",
     "QuestionRecord",
     "Stats",
     "StorageConfigError",
     "StorageError",
     "Store",
+    "VoteCount",
     "load_or_create_key",
     "mask_personal_data",
     "user_key",

@@ -37,6 +37,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_key, entry_id)
     );
     """,
+    # 2: the question that led to an answer someone marked 👎 (masked text), so staff can see
+    # why an answer did not help; deleted with the user and by the retention job.
+    """
+    CREATE TABLE downvoted_questions (
+        id       INTEGER PRIMARY KEY,
+        asked_at TEXT NOT NULL,
+        user_key TEXT,
+        entry_id TEXT NOT NULL,
+        lang     TEXT NOT NULL,
+        text     TEXT NOT NULL
+    );
+    CREATE INDEX downvoted_questions_asked_at ON downvoted_questions (asked_at);
+    CREATE INDEX downvoted_questions_user_key ON downvoted_questions (user_key);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

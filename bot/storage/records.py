@@ -40,3 +40,22 @@ class Stats:
     none_of_these: int
     votes_up: int
     votes_down: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCount:
+    """Votes on one entry since a point in time."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True, slots=True)
+class DownvotedQuestion:
+    """A (masked) question whose answer was marked 👎."""
+
+    asked_at: datetime
+    entry_id: str
+    lang: str
+    text: str

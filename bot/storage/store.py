@@ -12,7 +12,7 @@ import aiosqlite
 from bot.storage.connection import connect
 from bot.storage.keys import is_user_key
 from bot.storage.masking import mask_personal_data
-from bot.storage.records import QuestionRecord, Stats
+from bot.storage.records import DownvotedQuestion, QuestionRecord, Stats, VoteCount
 from bot.storage.timestamps import decode_timestamp, encode_timestamp, require_aware, utc_now
 from bot.storage.writer import SerialWriter
 
@@ -126,6 +126,42 @@ class Store:
             )
         )
 
+    async def log_downvoted_question(
+        self, user_key: str, entry_id: str, lang: str, text: str, asked_at: datetime | None = None
+    ) -> None:
+        """Keep the (masked) question behind an answer that got 👎."""
+        _require_user_key(user_key)
+        when = asked_at or utc_now()
+        require_aware(when, "asked_at")
+        await self._write(
+            (
+                "INSERT INTO downvoted_questions (asked_at, user_key, entry_id, lang, text) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (encode_timestamp(when), user_key, entry_id, lang, mask_personal_data(text)),
+            )
+        )
+
+    async def vote_counts(self, since: datetime) -> list[VoteCount]:
+        """Return 👍/👎 counts per entry for votes given since the time, most 👎 first."""
+        rows = await self._fetch_all(
+            "SELECT entry_id, COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) "
+            "FROM votes WHERE voted_at >= ? GROUP BY entry_id "
+            "ORDER BY SUM(vote = -1) DESC, entry_id",
+            (encode_timestamp(since),),
+        )
+        return [VoteCount(str(e), int(up), int(down)) for e, up, down in rows]
+
+    async def downvoted_questions(self, since: datetime) -> list[DownvotedQuestion]:
+        """Return the questions behind 👎 answers since the time, oldest first."""
+        rows = await self._fetch_all(
+            "SELECT asked_at, entry_id, lang, text FROM downvoted_questions "
+            "WHERE asked_at >= ? ORDER BY asked_at, id",
+            (encode_timestamp(since),),
+        )
+        return [
+            DownvotedQuestion(decode_timestamp(a), str(e), str(lg), str(t)) for a, e, lg, t in rows
+        ]
+
     async def delete_user(self, user_key: str) -> int:
         """Delete everything stored about a user in one transaction; return the rows deleted."""
         _require_user_key(user_key)
@@ -133,6 +169,7 @@ class Store:
             ("DELETE FROM preferences WHERE user_key = ?", (user_key,)),
             ("DELETE FROM questions WHERE user_key = ?", (user_key,)),
             ("DELETE FROM votes WHERE user_key = ?", (user_key,)),
+            ("DELETE FROM downvoted_questions WHERE user_key = ?", (user_key,)),
         )
 
     async def purge_questions(self, older_than: timedelta, now: datetime | None = None) -> int:
@@ -143,7 +180,10 @@ class Store:
             now = utc_now()
         require_aware(now, "now")
         cutoff = encode_timestamp(now - older_than)
-        return await self._write(("DELETE FROM questions WHERE asked_at < ?", (cutoff,)))
+        return await self._write(
+            ("DELETE FROM questions WHERE asked_at < ?", (cutoff,)),
+            ("DELETE FROM downvoted_questions WHERE asked_at < ?", (cutoff,)),
+        )
 
     async def stats(self, since: datetime) -> Stats:
         """Count questions by outcome and votes given since the given time."""

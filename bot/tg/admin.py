@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 
-from bot.core.problems import KnowledgeError
 from bot.tg.commands import unknown_command
 from bot.tg.common import send_text, user_language
 from bot.tg.context import BotContext
+from bot.tg.reloading import reload_knowledge
 
 logger = logging.getLogger(__name__)
-MAX_PROBLEMS_SHOWN = 15
 
 
 def is_admin(update: Update, context: BotContext) -> bool:
@@ -27,26 +26,7 @@ async def reload(update: Update, context: BotContext) -> None:
     if not is_admin(update, context):
         await unknown_command(update, context)
         return
-    lang = await user_language(update, context)
-    kb = context.services.assistant.kb
-    try:
-        result = await context.services.holder.reload()
-    except KnowledgeError as exc:
-        errors = [str(p) for p in exc.problems if p.severity == "error"]
-        lines = [kb.message("reload_failed", lang), *errors[:MAX_PROBLEMS_SHOWN]]
-        if len(errors) > MAX_PROBLEMS_SHOWN:
-            lines.append(f"… (+{len(errors) - MAX_PROBLEMS_SHOWN})")
-        logger.warning("reload refused: %d problem(s) in the knowledge files", len(errors))
-        await send_text(update, context, "\n".join(lines))
-        return
-    text = context.services.assistant.kb.message(
-        "reload_ok",
-        lang,
-        entries=str(result.entries),
-        intents=str(result.intents),
-        warnings=str(len(result.warnings)),
-    )
-    logger.info("knowledge reloaded: %d entries, %d intents", result.entries, result.intents)
+    text = await reload_knowledge(context.services, await user_language(update, context))
     await send_text(update, context, text)
 
 

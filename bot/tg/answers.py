@@ -62,7 +62,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     client = update.effective_user.language_code if update.effective_user else None
     reply = services.assistant.answer(text, lang=saved, client_lang=client)
     message_id = await send_reply(update, context, reply)
-    if reply.kind == "suggestions" and message_id is not None:
+    if reply.kind in ("suggestions", "faq") and message_id is not None:
         services.remember_question(message.chat_id, message_id, text)
     # The store keeps (masked) text only for fallbacks; other kinds are logged without it.
     services.log_reply(key, reply, text)

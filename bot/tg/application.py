@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from telegram.ext import (
 from bot.storage import Store
 from bot.tg import admin, answers, commands, presses
 from bot.tg.context import BotContext, BotData, Services
+from bot.tg.reloading import watch_knowledge
 
 logger = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
@@ -101,11 +103,15 @@ def register_handlers(app: BotApplication) -> None:
 
 
 async def _post_init(app: BotApplication) -> None:
-    """Open the database, register the command menu, schedule the retention job."""
+    """Open the database, register the command menu, watch the data, schedule the retention job."""
     services = app.bot_data.services
     assert services is not None
     services.store = await Store.open(services.config.database)
     await _set_command_menu(app)
+    if services.config.watch_knowledge:
+        services.watcher = asyncio.create_task(
+            watch_knowledge(app.bot, services, services.watch_stop)
+        )
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             _purge_old_questions, interval=timedelta(days=1), first=timedelta(seconds=30)
@@ -134,8 +140,12 @@ async def _purge_old_questions(context: BotContext) -> None:
 
 
 async def _post_shutdown(app: BotApplication) -> None:
-    """Finish background writes and close the database."""
+    """Stop watching, finish background writes and close the database."""
     services = app.bot_data.services
+    if services is not None and services.watcher is not None:
+        services.watch_stop.set()
+        await services.watcher
+        services.watcher = None
     if services is not None and services.store is not None:
         await services.drain()
         await services.store.close()

@@ -19,8 +19,8 @@ from bot.core.model import Reply
 from bot.storage import QuestionKind, QuestionRecord, StorageError, Store, user_key
 
 logger = logging.getLogger(__name__)
-# Questions shown with "did you mean" are kept in memory only, so "none of these" can log the
-# miss; bounded so a busy day cannot grow memory.
+# The question behind each recent reply is kept in memory only, so "none of these" and 👎 can
+# log the question that failed; bounded so a busy day cannot grow memory.
 PENDING_LIMIT = 2000
 
 
@@ -35,6 +35,8 @@ class Services:
     _languages: dict[str, str | None] = field(default_factory=dict)
     _pending: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    watcher: asyncio.Task[None] | None = None
+    watch_stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def assistant(self) -> Assistant:
@@ -49,7 +51,7 @@ class Services:
         """Return the user's saved language (cached after the first read)."""
         if key not in self._languages:
             try:
-                self._languages[key] = await self._store().get_language(key)
+                self._languages[key] = await self.store_or_fail().get_language(key)
             except StorageError:
                 logger.exception("reading a language preference failed")
                 return None
@@ -58,26 +60,26 @@ class Services:
     async def save_language(self, key: str, lang: str) -> None:
         """Save the user's language choice."""
         self._languages[key] = lang
-        await self._store().set_language(key, lang)
+        await self.store_or_fail().set_language(key, lang)
 
     async def forget_user(self, key: str) -> int:
         """Delete everything stored about a user, in the database and in memory."""
         self._languages.pop(key, None)
-        return await self._store().delete_user(key)
+        return await self.store_or_fail().delete_user(key)
 
     async def record_vote(self, key: str, entry_id: str, vote: int) -> None:
         """Store a user's vote on an answer (a second press changes it)."""
-        await self._store().record_vote(key, entry_id, vote)
+        await self.store_or_fail().record_vote(key, entry_id, vote)
 
     def remember_question(self, chat_id: int, message_id: int, text: str) -> None:
-        """Keep a question that got suggestions, for a later "none of these"."""
+        """Keep the question behind a reply, for a later "none of these" or 👎."""
         self._pending[(chat_id, message_id)] = text
         while len(self._pending) > PENDING_LIMIT:
             self._pending.popitem(last=False)
 
-    def pop_question(self, chat_id: int, message_id: int) -> str | None:
-        """Return and forget the question behind a suggestions message."""
-        return self._pending.pop((chat_id, message_id), None)
+    def question_for(self, chat_id: int, message_id: int) -> str | None:
+        """Return the question behind a recent reply message, if still remembered."""
+        return self._pending.get((chat_id, message_id))
 
     def log_reply(
         self, key: str | None, reply: Reply, text: str | None, kind: QuestionKind | None = None
@@ -92,7 +94,7 @@ class Services:
             score=reply.score,
             text=text,
         )
-        self.background(self._store().log_question(record), "logging a question")
+        self.background(self.store_or_fail().log_question(record), "logging a question")
 
     def background(self, work: Coroutine[Any, Any, None], what: str) -> None:
         """Run a storage write without holding up the reply; log a failure once."""
@@ -112,8 +114,8 @@ class Services:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _store(self) -> Store:
-        """Return the open store."""
+    def store_or_fail(self) -> Store:
+        """Return the open store (StorageError before post_init opened it)."""
         if self.store is None:
             raise StorageError("the database is not open yet")
         return self.store

@@ -58,7 +58,7 @@ async def _dispatch(
         services.log_reply(key, reply, None)
     elif button.kind == "none":
         message = query.message
-        text = services.pop_question(message.chat.id, message.message_id) if message else None
+        text = services.question_for(message.chat.id, message.message_id) if message else None
         reply = Reply(
             "fallback",
             None,
@@ -73,6 +73,16 @@ async def _dispatch(
         if button.value not in assistant.kb.entries or key is None:
             return assistant.kb.message("outdated_button", lang)
         await services.record_vote(key, button.value, button.vote)
+        question = (
+            services.question_for(query.message.chat.id, query.message.message_id)
+            if query.message
+            else None
+        )
+        if button.vote < 0 and question:
+            services.background(
+                services.store_or_fail().log_downvoted_question(key, button.value, lang, question),
+                "logging a downvoted question",
+            )
         return assistant.kb.message("vote_thanks", lang)
     elif button.kind == "lang" and key is not None:
         chosen: Lang = "en" if button.value == "en" else "de"

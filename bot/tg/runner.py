@@ -42,7 +42,9 @@ def prepare(env: Mapping[str, str]) -> Services:
         key = load_or_create_key(config.data_dir, config.hmac_key)
     except StorageConfigError as exc:
         raise ConfigError(str(exc)) from None
-    settings = replace(AssistantSettings(), operator=config.operator, retention_days=config.retention_days)
+    settings = replace(
+        AssistantSettings(), operator=config.operator, retention_days=config.retention_days
+    )
     holder = AssistantHolder.load(config.knowledge_dir, config.intents_dir, settings)
     return Services(config=config, holder=holder, hmac_key=key)
 
