@@ -106,3 +106,26 @@ def test_run_bot_without_token_opens_console_chat() -> None:
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "Console chat" in result.stdout
+
+
+def test_validate_warnings_exit_0_and_overlaps_are_listed(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import KNOWLEDGE
+
+    shutil.copytree(KNOWLEDGE, tmp_path / "k")
+    # Only German, and one example that plainly belongs to the Jugendring entry.
+    (tmp_path / "k" / "extra.yaml").write_text(
+        "version: 1\nentries:\n  - id: extra-thema\n    sources: [test]\n    de:\n      title: Extra\n"
+        '      questions: ["was macht eigentlich der hessische jugendring so", "zebrastreifenfest"]\n'
+        "      answer: Nur ein Test.\n",
+        encoding="utf-8",
+    )
+    result = run("-m", "bot", "validate", env={"BOT_KNOWLEDGE_DIR": str(tmp_path / "k")})
+    assert result.returncode == 0, result.stdout
+    assert "(warning)" in result.stdout
+    assert (
+        "extra-thema's question 'was macht eigentlich der hessische jugendring so' is answered by"
+        in result.stdout
+    )
+    assert "extra.yaml:7:1:" in result.stdout

@@ -110,3 +110,23 @@ def test_all_problems_in_one_run(dirs: tuple[Path, Path]) -> None:
 def test_problem_text_reads_file_line_column_what_and_fix() -> None:
     text = str(Problem("knowledge/x.yaml", 3, 5, "the key 'id' appears twice", "delete one"))
     assert text == "knowledge/x.yaml:3:5: the key 'id' appears twice — delete one"
+
+
+def test_same_example_under_two_entries_is_an_error(dirs: tuple[Path, Path]) -> None:
+    copy = GOOD_ENTRY.replace("test frage", '"Was macht der Hessische Jugendring?"')
+    (dirs[0] / "zzz.yaml").write_text(
+        copy.replace("test-eintrag", "zweiter-eintrag"), encoding="utf-8"
+    )
+    (dirs[0] / "aaa.yaml").write_text(copy, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(*dirs)
+    messages = [p.message for p in caught.value.problems if p.severity == "error"]
+    assert any("is also an example of 'test-eintrag'" in m for m in messages), messages
+
+
+def test_entry_missing_a_language_is_a_warning(dirs: tuple[Path, Path]) -> None:
+    (dirs[0] / "nur-deutsch.yaml").write_text(GOOD_ENTRY, encoding="utf-8")
+    _kb, problems = load_knowledge(*dirs)
+    [warning] = [p for p in problems if p.file.endswith("nur-deutsch.yaml")]
+    assert warning.severity == "warning"
+    assert "no 'en' texts" in warning.message
