@@ -109,3 +109,42 @@ async def test_retention_job_deletes_old_question_rows(tmp_path: Path) -> None:
         await job.run(app)
         left = await services.store.questions_since(datetime(2000, 1, 1, tzinfo=UTC))
         assert len(left) == 2
+
+
+async def test_webhook_process_serves_only_the_secret_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.test_tg_webhook import SECRET, free_port, update
+
+    port = free_port()
+    async with BotApiStub() as stub:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))},
+            **bot_env(
+                stub,
+                tmp_path,
+                BOT_WEBHOOK_URL="https://bot.example.org/telegram",
+                BOT_WEBHOOK_SECRET=SECRET,
+                BOT_PORT=str(port),
+            ),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "run_bot.py",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await stub.wait_for("setWebhook", 1, timeout=30)
+        async with httpx.AsyncClient() as client:
+            url = f"http://127.0.0.1:{port}/telegram"
+            assert (await client.post(url, json=update(1))).status_code == 403
+            ok = await client.post(
+                url, json=update(2), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            )
+            assert ok.status_code == 200
+        await stub.wait_for("sendMessage", 1, timeout=30)
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, (out + err).decode()[-2000:]

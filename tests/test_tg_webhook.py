@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.config import Config, ConfigError
-from bot.tg.runner import WEBHOOK_PATH, webhook_settings
+from bot.tg.webhook import WEBHOOK_PATH, start_webhook_server
 from tests.botapi_stub import BotApiStub
 from tests.tg_harness import bot_env, running_bot
 
@@ -49,8 +49,8 @@ async def test_webhook_rejects_missing_or_wrong_secret(tmp_path: Path) -> None:
         async with running_bot(env) as (app, services):
             assert app.updater is not None
             await app.updater.stop()  # the harness polls; switch to the webhook server
-            await app.updater.start_webhook(**webhook_settings(services.config, listen="127.0.0.1"))
-            url = f"http://127.0.0.1:{port}/{WEBHOOK_PATH}"
+            runner = await start_webhook_server(app, services.config, host="127.0.0.1")
+            url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
             async with httpx.AsyncClient() as client:
                 missing = await client.post(url, json=update(1))
                 wrong = await client.post(
@@ -65,6 +65,7 @@ async def test_webhook_rejects_missing_or_wrong_secret(tmp_path: Path) -> None:
             [sent] = await stub.wait_for("sendMessage", 1)
             assert sent.params["chat_id"] == 77
             assert stub.calls_of("setWebhook")[-1].params["secret_token"] == SECRET
+            await runner.cleanup()
 
 
 def test_webhook_needs_a_secret() -> None:

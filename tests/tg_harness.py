@@ -46,7 +46,8 @@ async def running_bot(env: Mapping[str, str]) -> AsyncIterator[tuple[BotApplicat
     try:
         yield app, services
     finally:
-        await app.updater.stop()
+        if app.updater.running:
+            await app.updater.stop()
         await app.stop()
         await app.shutdown()
         assert app.post_shutdown is not None

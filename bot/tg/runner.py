@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from bot.config import Config, ConfigError
 from bot.core.assistant import AssistantSettings
@@ -17,11 +17,11 @@ from bot.storage import StorageConfigError, load_or_create_key
 from bot.tg.application import allowed_updates, build_application
 from bot.tg.context import Services
 from bot.tg.logsetup import configure_logging
+from bot.tg.webhook import run_webhook
 
 logger = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 EXIT_KNOWLEDGE = 1
-WEBHOOK_PATH = "telegram"
 
 
 def prepare(env: Mapping[str, str]) -> Services:
@@ -49,17 +49,6 @@ def prepare(env: Mapping[str, str]) -> Services:
     return Services(config=config, holder=holder, hmac_key=key)
 
 
-def webhook_settings(config: Config, listen: str = "0.0.0.0") -> dict[str, Any]:
-    """Return the webhook server's settings; PTB answers 403 to requests without the secret."""
-    return {
-        "listen": listen,  # the webhook must be reachable from Telegram's servers
-        "port": config.port,
-        "url_path": WEBHOOK_PATH,
-        "webhook_url": config.webhook_url,
-        "secret_token": config.webhook_secret,
-    }
-
-
 def run(env: Mapping[str, str]) -> int:
     """Run the bot until stopped (SIGINT/SIGTERM); return the process exit code."""
     try:
@@ -75,8 +64,7 @@ def run(env: Mapping[str, str]) -> int:
     configure_logging(config.log_level, [config.token or ""])
     app = build_application(services)
     if config.webhook_url:
-        logger.info("starting the webhook server on port %d", config.port)
-        app.run_webhook(**webhook_settings(config), allowed_updates=allowed_updates())
+        asyncio.run(run_webhook(app, config))
     else:
         logger.info("starting long polling")
         app.run_polling(allowed_updates=allowed_updates())
