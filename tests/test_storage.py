@@ -359,13 +359,13 @@ async def test_failed_write_rolls_back_and_writer_keeps_working(
     store: Store, db_path: Path
 ) -> None:
     now = "2024-03-01T12:00:00.000000+00:00"
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+    with pytest.raises(StorageError, match="CHECK"):
         await store._write(
             ("INSERT INTO preferences VALUES (?, 'de', ?)", (ALICE, now)),
             ("INSERT INTO questions (asked_at, lang, kind) VALUES (?, 'de', 'faq')", (now,)),
             ("INSERT INTO votes VALUES (?, 'a', 5, ?)", (ALICE, now)),
         )
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+    with pytest.raises(StorageError, match="CHECK"):
         await store._write(
             ("INSERT INTO votes VALUES (?, 'b', 1, ?)", (BOB, now)),
             ("INSERT INTO questions (asked_at, lang, kind) VALUES (?, 'de', 'answered')", (now,)),

@@ -49,6 +49,8 @@ async def running_bot(env: Mapping[str, str]) -> AsyncIterator[tuple[BotApplicat
         if app.updater.running:
             await app.updater.stop()
         await app.stop()
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)

@@ -1,6 +1,7 @@
 """The bot's database: preferences, the question log and feedback votes."""
 
 import asyncio
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.storage.connection import connect
+from bot.storage.errors import StorageError
 from bot.storage.keys import is_user_key
 from bot.storage.masking import mask_personal_data
 from bot.storage.records import DownvotedQuestion, QuestionRecord, Stats, VoteCount
@@ -93,7 +95,7 @@ class Store:
             _require_user_key(entry.user_key)
         text = None
         if entry.kind in TEXT_KINDS and entry.text is not None:
-            text = mask_personal_data(entry.text)
+            text = _storable(mask_personal_data(entry.text))
         await self._write(
             (
                 "INSERT INTO questions "
@@ -137,7 +139,13 @@ class Store:
             (
                 "INSERT INTO downvoted_questions (asked_at, user_key, entry_id, lang, text) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (encode_timestamp(when), user_key, entry_id, lang, mask_personal_data(text)),
+                (
+                    encode_timestamp(when),
+                    user_key,
+                    entry_id,
+                    lang,
+                    _storable(mask_personal_data(text)),
+                ),
             )
         )
 
@@ -250,7 +258,10 @@ class Store:
                     changed += max(cursor.rowcount, 0)
             return changed
 
-        return await self._writer.submit(job)
+        try:
+            return await self._writer.submit(job)
+        except sqlite3.Error as exc:
+            raise StorageError(f"writing to {self._path.name} failed: {exc}") from exc
 
     async def _fetch_all(
         self, sql: str, params: Sequence[Any] | dict[str, Any]
@@ -259,7 +270,10 @@ class Store:
             async with conn.execute(sql, params) as cursor:
                 return [tuple(row) for row in await cursor.fetchall()]
 
-        return await self._writer.read(job)
+        try:
+            return await self._writer.read(job)
+        except sqlite3.Error as exc:
+            raise StorageError(f"reading {self._path.name} failed: {exc}") from exc
 
 
 def _require_user_key(value: str) -> None:
@@ -267,3 +281,8 @@ def _require_user_key(value: str) -> None:
     # not an HMAC from keys.user_key() is refused before it reaches SQL.
     if not is_user_key(value):
         raise ValueError("user_key must be the HMAC hex digest from keys.user_key(), not a raw id")
+
+
+def _storable(text: str) -> str:
+    """Return text that SQLite can store as UTF-8 (lone surrogates become "?")."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -56,7 +56,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if text is None:
         return
     services = context.services
-    await show_typing(context.bot, message.chat_id)
+    # In the background: a slow typing indicator must never delay the answer itself.
+    services.background(show_typing(context.bot, message.chat_id), "showing typing")
     key = user_key_of(update, context)
     saved = await services.saved_language(key) if key else None
     client = update.effective_user.language_code if update.effective_user else None

@@ -74,6 +74,7 @@ def build_application(services: Services) -> BotApplication:
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -139,13 +140,21 @@ async def _purge_old_questions(context: BotContext) -> None:
         logger.info("retention: deleted %d old question-log rows", removed)
 
 
-async def _post_shutdown(app: BotApplication) -> None:
-    """Stop watching, finish background writes and close the database."""
+async def _post_stop(app: BotApplication) -> None:
+    """Stop watching and finish background work while the HTTP client is still open."""
     services = app.bot_data.services
-    if services is not None and services.watcher is not None:
+    if services is None:
+        return
+    if services.watcher is not None:
         services.watch_stop.set()
         await services.watcher
         services.watcher = None
+    await services.drain()
+
+
+async def _post_shutdown(app: BotApplication) -> None:
+    """Close the database."""
+    services = app.bot_data.services
     if services is not None and services.store is not None:
         await services.drain()
         await services.store.close()

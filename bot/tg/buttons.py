@@ -41,7 +41,13 @@ def encode(kind: ButtonKind, value: str = "", vote: int = 0) -> str:
 
 def decode(data: str | None) -> Button | None:
     """Return the button a callback stands for, or None when it is unknown or forged."""
-    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+    if not data:
+        return None
+    try:
+        size = len(data.encode())
+    except UnicodeEncodeError:  # a lone surrogate from a forged client
+        return None
+    if size > MAX_CALLBACK_BYTES:
         return None
     prefix, _, rest = data.partition(":")
     kind = _KIND.get(prefix)

@@ -59,8 +59,9 @@ class Services:
 
     async def save_language(self, key: str, lang: str) -> None:
         """Save the user's language choice."""
-        self._languages[key] = lang
+        # Database first: if the write fails, the cache must not pretend it worked.
         await self.store_or_fail().set_language(key, lang)
+        self._languages[key] = lang
 
     async def forget_user(self, key: str) -> int:
         """Delete everything stored about a user, in the database and in memory."""
@@ -103,7 +104,7 @@ class Services:
             try:
                 await work
             except Exception as exc:  # a failed log write must never reach the user
-                logger.error("%s failed: %s", what, type(exc).__name__)
+                logger.error("%s failed: %s", what, type(exc.__cause__ or exc).__name__)
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)

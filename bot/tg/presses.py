@@ -23,10 +23,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = await user_language(update, context)
-    button = decode(query.data)
     notice: str | None = None
     try:
+        lang = await user_language(update, context)
+        button = decode(query.data)
         if button is None:
             notice = context.services.assistant.kb.message("outdated_button", lang)
         else:
@@ -72,7 +72,11 @@ async def _dispatch(
     elif button.kind == "vote":
         if button.value not in assistant.kb.entries or key is None:
             return assistant.kb.message("outdated_button", lang)
-        await services.record_vote(key, button.value, button.vote)
+        try:
+            await services.record_vote(key, button.value, button.vote)
+        except StorageError as exc:
+            logger.error("recording a vote failed: %s", type(exc.__cause__ or exc).__name__)
+            return assistant.kb.message("error", lang)
         question = (
             services.question_for(query.message.chat.id, query.message.message_id)
             if query.message

@@ -79,6 +79,8 @@ async def run_webhook(application: Any, config: Config) -> None:
     finally:
         await runner.cleanup()
         await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)

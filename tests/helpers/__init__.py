@@ -1,0 +1,1 @@
+"""Helper programs started by the tests in their own processes."""

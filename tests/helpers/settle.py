@@ -1,0 +1,24 @@
+"""Waiting until the running bot has handled everything queued at the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.tg.application import BotApplication
+from bot.tg.context import Services
+from tests.botapi_stub import BotApiStub
+
+
+async def settle(
+    stub: BotApiStub, app: BotApplication, services: Services, timeout: float = 20.0
+) -> None:
+    """Wait until every queued update has been fetched, handled and its writes have finished."""
+    async with asyncio.timeout(timeout):
+        # The stub forgets updates only when the next getUpdates confirms them, i.e. after
+        # the updater has put them into the application's queue.
+        while stub.pending_updates:
+            await asyncio.sleep(0.005)
+        # task_done() runs after the handler and the (blocking) error handler have finished.
+        await app.update_queue.join()
+        # Background storage writes the handlers started.
+        await services.drain()
