@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -150,6 +152,40 @@ def cmd_kb(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, config: Config, assistant: Assistant, out: TextIO) -> int:
+    """Write the staff report from the question log and votes."""
+    # Imported here: the other commands never need the database or the clustering code.
+    from bot.report import ReportInput, build_report, collect, parse_since, render
+    from bot.storage import StorageError, Store
+
+    now = datetime.now().astimezone()
+    try:
+        since = parse_since(args.since, now)
+    except ValueError as exc:
+        sys.stderr.write(f"--since: {exc}\n")
+        return EXIT_CONFIG_ERROR
+    async def gather() -> str:
+        if not config.database.exists():
+            # No bot has run here yet: that is an empty log, and the report says so.
+            data = ReportInput(questions=[], votes=[], downvoted=[])
+        else:
+            async with await Store.open(config.database) as store:
+                data = await collect(store, since)
+        return render(build_report(data, assistant, since, now), args.format)
+
+    try:
+        text = asyncio.run(gather())
+    except StorageError as exc:
+        sys.stderr.write(f"cannot read the question log: {exc}\n")
+        return EXIT_DATA_ERROR
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        out.write(f"report written to {args.out}\n")
+    else:
+        out.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -212,6 +248,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the loaded knowledge entries. Example: python -m bot kb --json",
     )
     kb.add_argument("--json", action="store_true", help="full entries as JSON")
+    report = sub.add_parser(
+        "report",
+        help="staff report from the question log",
+        description="Report unanswered questions (grouped, with a suggested entry and YAML to paste), answers with 👎, the most asked entries and weekly answer rates. Example: python -m bot report --since 30d --format html --out bericht.html",
+    )
+    report.add_argument(
+        "--since",
+        default="30d",
+        help="period: 30d, 12w, 6m or a date like 2026-01-31 (default 30d)",
+    )
+    report.add_argument(
+        "--format", choices=["html", "md", "csv"], default="md", help="output format (default md)"
+    )
+    report.add_argument("--out", type=Path, help="write to this file instead of the terminal")
     return parser
 
 
@@ -234,6 +284,8 @@ def main(
         sys.stderr.write("The knowledge files have errors (run `python -m bot validate`):\n")
         sys.stderr.write("\n".join(str(p) for p in exc.problems if p.severity == "error") + "\n")
         return EXIT_DATA_ERROR
+    if args.command == "report":
+        return cmd_report(args, config, assistant, out)
     commands: dict[str, Callable[[argparse.Namespace, Assistant, TextIO], int]] = {
         "ask": cmd_ask,
         "chat": cmd_chat,

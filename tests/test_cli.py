@@ -95,7 +95,7 @@ def test_kb_json_lists_entries() -> None:
 
 
 def test_every_command_has_help_with_example() -> None:
-    for command in ("ask", "chat", "validate", "eval", "kb"):
+    for command in ("ask", "chat", "validate", "eval", "kb", "report"):
         result = run("-m", "bot", command, "--help")
         assert result.returncode == 0
         assert "Example" in result.stdout, command
@@ -129,3 +129,48 @@ def test_validate_warnings_exit_0_and_overlaps_are_listed(tmp_path: Path) -> Non
         in result.stdout
     )
     assert "extra.yaml:7:1:" in result.stdout
+
+
+def test_report_command_html_from_a_seeded_log_and_empty_log(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.storage import QuestionRecord, Store
+
+    async def seed() -> None:
+        async with await Store.open(tmp_path / "bot.sqlite3") as store:
+            now = datetime.now(UTC)
+            for days, text in enumerate(
+                [
+                    "wie werde ich sanitäter beim drk",
+                    "drk sanitätsdienst ausbildung",
+                    "sanitäter ausbildung rotes kreuz",
+                ]
+            ):
+                await store.log_question(
+                    QuestionRecord(
+                        now - timedelta(days=days), None, "de", "fallback", None, 0.1, text
+                    )
+                )
+
+    asyncio.run(seed())
+    out = tmp_path / "bericht.html"
+    result = run(
+        "-m",
+        "bot",
+        "report",
+        "--since",
+        "30d",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        env={"BOT_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<svg" in html and "sanitätsdienst" in html and "3 Fragen" in html
+    empty = run("-m", "bot", "report", env={"BOT_DATA_DIR": str(tmp_path / "leer")})
+    assert empty.returncode == 0 and "keine Fragen gespeichert" in empty.stdout
+    bad = run("-m", "bot", "report", "--since", "gestern", env={"BOT_DATA_DIR": str(tmp_path)})
+    assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr
