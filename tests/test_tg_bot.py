@@ -362,7 +362,9 @@ async def test_raw_user_ids_and_names_never_reach_the_database(
         assert secret not in raw
 
 
-async def test_downvote_keeps_the_masked_question_for_staff(stub: BotApiStub, tmp_path: Path) -> None:
+async def test_downvote_keeps_the_masked_question_for_staff(
+    stub: BotApiStub, tmp_path: Path
+) -> None:
     async with running_bot(bot_env(stub, tmp_path)) as (_app, services):
         [sent] = await ask(stub, "Was macht der Hessische Jugendring? mail: x.y@example.org")
         down = next(b["callback_data"] for b in buttons(sent) if b["text"] == "👎")
