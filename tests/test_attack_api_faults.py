@@ -22,6 +22,7 @@ import pytest
 from bot.tg.context import Services
 from bot.tg.render import reply_html
 from tests.botapi_stub import BotApiStub, Call
+from tests.helpers.settle import settle_quiet
 from tests.html_rules import message_problems
 from tests.tg_harness import bot_env, running_bot
 
@@ -107,20 +108,9 @@ def delivered(call: Call) -> bool:
     return call.fault not in ("error", "reset")
 
 
-async def settle(stub: BotApiStub, quiet: float = 0.6, timeout: float = 30.0) -> None:
-    """Wait until every update was fetched and no call but getUpdates came for ``quiet`` s."""
-
-    def work() -> int:
-        return sum(1 for call in stub.calls if call.method != "getUpdates")
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        seen = work()
-        await asyncio.sleep(quiet)
-        if not stub.pending_updates and work() == seen:
-            return
-    raise TimeoutError("the bot did not settle")
+async def settle(stub: BotApiStub, quiet: float = 0.6) -> None:
+    """Wait until the bot is quiet (see tests.helpers.settle.settle_quiet)."""
+    await settle_quiet(stub, quiet=quiet)
 
 
 def ask(stub: BotApiStub, chats: Iterable[int]) -> None:

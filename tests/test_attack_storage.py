@@ -186,6 +186,7 @@ SESSION_CALLS: tuple[tuple[str, str], ...] = (
     ("delete", "COMMIT"),
 )
 
+
 def _k_params() -> list[Any]:
     params: list[Any] = []
     for k, (op, sql) in enumerate(SESSION_CALLS, start=1):

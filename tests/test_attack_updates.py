@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import time
@@ -28,6 +27,7 @@ from telegram.ext import AIORateLimiter
 from bot.tg.buttons import MAX_CALLBACK_BYTES, MENU_ITEMS, decode, encode
 from bot.tg.render import reply_html
 from tests.botapi_stub import BOT_USERNAME, BotApiStub, Call
+from tests.helpers.settle import settle_quiet
 from tests.html_rules import MAX_UNITS, html_problems, message_problems, utf16_units
 from tests.tg_harness import bot_env, running_bot
 
@@ -243,20 +243,9 @@ def bot_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def settle(stub: BotApiStub, quiet: float = 0.5, timeout: float = 30.0) -> None:
-    """Wait until every update was fetched and no call but getUpdates came for ``quiet`` s."""
-
-    def work() -> int:
-        return sum(1 for call in stub.calls if call.method != "getUpdates")
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        seen = work()
-        await asyncio.sleep(quiet)
-        if not stub.pending_updates and work() == seen:
-            return
-    raise TimeoutError("the bot did not settle")
+async def settle(stub: BotApiStub) -> None:
+    """Wait until the bot is quiet (see tests.helpers.settle.settle_quiet)."""
+    await settle_quiet(stub, quiet=0.5)
 
 
 def buttons(call: Call) -> list[dict[str, Any]]:

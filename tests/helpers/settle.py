@@ -22,3 +22,23 @@ async def settle(
         await app.update_queue.join()
         # Background storage writes the handlers started.
         await services.drain()
+
+
+async def settle_quiet(stub: BotApiStub, quiet: float = 0.5, timeout: float = 30.0) -> None:
+    """Wait until every update was fetched and no call but getUpdates came for ``quiet`` s.
+
+    For tests that inject faults: handlers may fail or be retried, so "quiet for a while" is
+    the one signal that works without reaching into the application.
+    """
+
+    def work() -> int:
+        return sum(1 for call in stub.calls if call.method != "getUpdates")
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        seen = work()
+        await asyncio.sleep(quiet)
+        if not stub.pending_updates and work() == seen:
+            return
+    raise TimeoutError("the bot did not settle")
