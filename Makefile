@@ -33,5 +33,8 @@ eval: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m bot validate
 
+bench: $(STAMP)  ## full benchmarks: writes docs/benchmarks.md and docs/benchmarks.png
+	$(PY) -m bot bench --out docs
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -164,6 +164,7 @@ def cmd_report(args: argparse.Namespace, config: Config, assistant: Assistant, o
     except ValueError as exc:
         sys.stderr.write(f"--since: {exc}\n")
         return EXIT_CONFIG_ERROR
+
     async def gather() -> str:
         if not config.database.exists():
             # No bot has run here yet: that is an empty log, and the report says so.
@@ -183,6 +184,15 @@ def cmd_report(args: argparse.Namespace, config: Config, assistant: Assistant, o
         out.write(f"report written to {args.out}\n")
     else:
         out.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the benchmarks, write the page and plot, print the page."""
+    # Imported here: the benchmarks pull in Telegram, matplotlib and the BM25 baseline.
+    from bot.bench import run_bench
+
+    out.write(run_bench(args.quick, args.out, log=lambda text: print(text, file=sys.stderr)))
     return 0
 
 
@@ -262,6 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["html", "md", "csv"], default="md", help="output format (default md)"
     )
     report.add_argument("--out", type=Path, help="write to this file instead of the terminal")
+    bench = sub.add_parser(
+        "bench",
+        help="measure quality, speed, memory and the bot's cost per update",
+        description="Benchmarks against baselines in one run; writes benchmarks.md and benchmarks.png. Run from the project folder with the dev extra installed. Example: python -m bot bench --quick --out /tmp/bench",
+    )
+    bench.add_argument("--quick", action="store_true", help="small sizes, as CI runs it")
+    bench.add_argument(
+        "--out", type=Path, default=Path("docs"), help="folder for the page and plot (default docs)"
+    )
     return parser
 
 
@@ -278,6 +297,8 @@ def main(
         return EXIT_CONFIG_ERROR
     if args.command == "validate":
         return cmd_validate(args, config, out)
+    if args.command == "bench":
+        return cmd_bench(args, out)
     try:
         assistant = load_assistant(config)
     except KnowledgeError as exc:

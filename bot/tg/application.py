@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -62,6 +63,33 @@ OTHER_MEDIA = (
 )
 
 
+CONCURRENT_UPDATES = 8
+
+
+class OptionalCallsUnlimited(AIORateLimiter):
+    """AIORateLimiter that lets the optional "typing…" indicator bypass the message budget.
+
+    Telegram's flood limit is about messages; queueing chat actions behind it would halve
+    the replies per second in a burst. A chat action that Telegram refuses is only logged.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send chat actions at once; everything else through the rate limiter."""
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
 def build_application(services: Services) -> BotApplication:
     """Build the Application with services, rate limiting and all handlers."""
     config = services.config
@@ -71,8 +99,10 @@ def build_application(services: Services) -> BotApplication:
         .token(config.token or "")
         .base_url(config.base_url)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(True)
+        .rate_limiter(OptionalCallsUnlimited(max_retries=3))
+        # A few handlers at a time: answers take about a millisecond, and hundreds of requests
+        # in flight made httpx rescan its connection pool for every request (measured 3x slower).
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

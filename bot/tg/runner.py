@@ -17,7 +17,6 @@ from bot.storage import StorageConfigError, load_or_create_key
 from bot.tg.application import allowed_updates, build_application
 from bot.tg.context import Services
 from bot.tg.logsetup import configure_logging
-from bot.tg.webhook import run_webhook
 
 logger = logging.getLogger(__name__)
 EXIT_CONFIG = 2
@@ -64,6 +63,9 @@ def run(env: Mapping[str, str]) -> int:
     configure_logging(config.log_level, [config.token or ""])
     app = build_application(services)
     if config.webhook_url:
+        # Imported only in webhook mode: aiohttp's server costs memory that polling never needs.
+        from bot.tg.webhook import run_webhook
+
         asyncio.run(run_webhook(app, config))
     else:
         logger.info("starting long polling")
