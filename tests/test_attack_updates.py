@@ -230,7 +230,7 @@ async def stub() -> AsyncIterator[BotApiStub]:
 
 @pytest.fixture
 def unthrottled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.tg.application.AIORateLimiter", UnthrottledLimiter)
+    monkeypatch.setattr("bot.tg.application.RATE_LIMITER", UnthrottledLimiter)
 
 
 def report(capsys: pytest.CaptureFixture[str], line: str) -> None:

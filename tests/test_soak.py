@@ -179,7 +179,7 @@ async def test_soak_thousands_of_updates_from_hundreds_of_chats(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    monkeypatch.setattr(application, "AIORateLimiter", unlimited_rate_limiter)
+    monkeypatch.setattr(application, "RATE_LIMITER", unlimited_rate_limiter)
     env = bot_env(stub, tmp_path, BOT_WATCH_KNOWLEDGE="0")
     app: BotApplication
     async with running_bot(env) as (app, services):
