@@ -141,12 +141,9 @@ class Assistant:
 
     def search(self, text: str, limit: int = 5) -> list[Reply]:
         """Return direct answers for the entries a text likely means (for inline mode)."""
+        lang = choose_language(text, vocabulary=self.vocabulary)
         return [
-            self.entry_reply(
-                c.target.removeprefix(FAQ),
-                choose_language(text, vocabulary=self.vocabulary),
-                c.score,
-            )
+            self.entry_reply(c.target.removeprefix(FAQ), lang, c.score)
             for c in self.matcher.rank(text, limit=limit * 2)
             if c.target.startswith(FAQ) and c.score >= self.settings.suggest_threshold
         ][:limit]

@@ -63,9 +63,11 @@ class Services:
         await self.store_or_fail().set_language(key, lang)
         self._languages[key] = lang
 
-    async def forget_user(self, key: str) -> int:
+    async def forget_user(self, key: str, private_chat_id: int | None = None) -> int:
         """Delete everything stored about a user, in the database and in memory."""
         self._languages.pop(key, None)
+        for pending in [p for p in self._pending if p[0] == private_chat_id]:
+            del self._pending[pending]
         return await self.store_or_fail().delete_user(key)
 
     async def record_vote(self, key: str, entry_id: str, vote: int) -> None:

@@ -128,7 +128,7 @@ async def _delete(
         text = kb.message("delete_cancelled", lang)
     else:
         try:
-            await context.services.forget_user(key)
+            await context.services.forget_user(key, query.from_user.id)
         except StorageError:
             logger.exception("deleting a user's data failed")
             return kb.message("error", lang)
