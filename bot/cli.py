@@ -8,13 +8,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config, ConfigError
-from bot.core.assistant import Assistant, AssistantSettings
+from bot.core.assistant import Assistant
 from bot.core.evaluation import evaluate, format_report, load_questions
 from bot.core.model import Reply
 from bot.core.overlaps import find_overlaps
@@ -27,10 +26,9 @@ EXIT_CONFIG_ERROR = 2
 
 def load_assistant(config: Config) -> Assistant:
     """Build the assistant from the configured folders; raises KnowledgeError."""
-    settings = replace(
-        AssistantSettings(), operator=config.operator, retention_days=config.retention_days
+    assistant, _warnings = Assistant.from_dirs(
+        config.knowledge_dir, config.intents_dir, config.assistant_settings()
     )
-    assistant, _warnings = Assistant.from_dirs(config.knowledge_dir, config.intents_dir, settings)
     return assistant
 
 
@@ -80,7 +78,7 @@ def cmd_chat(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
 
 def cmd_validate(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     """Check the knowledge and intent files, list every problem, then the overlaps."""
-    settings = replace(AssistantSettings(), operator=config.operator)
+    settings = config.assistant_settings()
     try:
         assistant, warnings = Assistant.from_dirs(
             config.knowledge_dir, config.intents_dir, settings

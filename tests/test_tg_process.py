@@ -17,10 +17,10 @@ from tests.conftest import ROOT
 from tests.tg_harness import TOKEN, bot_env, running_bot
 
 
-async def run_bot(env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
-    """Run run_bot.py to completion; return exit code and stderr."""
+async def start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """Start run_bot.py with env on top of this environment minus any bot settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "run_bot.py",
         cwd=ROOT,
@@ -29,6 +29,11 @@ async def run_bot(env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_bot(env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
+    """Run run_bot.py to completion; return exit code and stderr."""
+    process = await start_bot(env)
     _out, err = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode or 0, err.decode()
 
@@ -68,18 +73,7 @@ async def test_broken_knowledge_refuses_to_start_without_traceback(tmp_path: Pat
 
 async def test_sigterm_stops_cleanly_and_token_never_logged_at_debug(tmp_path: Path) -> None:
     async with BotApiStub() as stub:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))},
-            **bot_env(stub, tmp_path, BOT_LOG_LEVEL="DEBUG"),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "run_bot.py",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot(bot_env(stub, tmp_path, BOT_LOG_LEVEL="DEBUG"))
         stub.add_message(5, "Was macht der Hessische Jugendring?", user_id=5)
         await stub.wait_for("sendMessage", 1, timeout=30)
         stub.fail_next("getUpdates", status=500, description=f"Internal error for bot{TOKEN}")
@@ -118,24 +112,14 @@ async def test_webhook_process_serves_only_the_secret_and_stops_on_sigterm(tmp_p
 
     port = free_port()
     async with BotApiStub() as stub:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))},
-            **bot_env(
-                stub,
-                tmp_path,
-                BOT_WEBHOOK_URL="https://bot.example.org/telegram",
-                BOT_WEBHOOK_SECRET=SECRET,
-                BOT_PORT=str(port),
-            ),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "run_bot.py",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        env = bot_env(
+            stub,
+            tmp_path,
+            BOT_WEBHOOK_URL="https://bot.example.org/telegram",
+            BOT_WEBHOOK_SECRET=SECRET,
+            BOT_PORT=str(port),
         )
+        process = await start_bot(env)
         await stub.wait_for("setWebhook", 1, timeout=30)
         async with httpx.AsyncClient() as client:
             url = f"http://127.0.0.1:{port}/telegram"

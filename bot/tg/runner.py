@@ -7,10 +7,8 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
 
 from bot.config import Config, ConfigError
-from bot.core.assistant import AssistantSettings
 from bot.core.holder import AssistantHolder
 from bot.core.problems import KnowledgeError
 from bot.storage import StorageConfigError, load_or_create_key
@@ -41,10 +39,9 @@ def prepare(env: Mapping[str, str]) -> Services:
         key = load_or_create_key(config.data_dir, config.hmac_key)
     except StorageConfigError as exc:
         raise ConfigError(str(exc)) from None
-    settings = replace(
-        AssistantSettings(), operator=config.operator, retention_days=config.retention_days
+    holder = AssistantHolder.load(
+        config.knowledge_dir, config.intents_dir, config.assistant_settings()
     )
-    holder = AssistantHolder.load(config.knowledge_dir, config.intents_dir, settings)
     return Services(config=config, holder=holder, hmac_key=key)
 
 
