@@ -36,6 +36,8 @@ class Config:
     log_level: str = "INFO"
     operator: str = DEFAULT_OPERATOR
     operator_contact: str = ""
+    # Depends on who runs the bot (a ministry, an association), so the operator states it.
+    privacy_legal_basis: str = ""
     retention_days: int = 90
     hmac_key: str | None = None
     webhook_url: str | None = None
@@ -88,6 +90,7 @@ class Config:
             log_level=log_level,
             operator=env.get("BOT_OPERATOR_NAME", "").strip() or DEFAULT_OPERATOR,
             operator_contact=env.get("BOT_OPERATOR_CONTACT", "").strip(),
+            privacy_legal_basis=env.get("BOT_PRIVACY_LEGAL_BASIS", "").strip(),
             retention_days=_positive_int(env, "BOT_RETENTION_DAYS", 90),
             hmac_key=env.get("BOT_HMAC_KEY", "").strip() or None,
             webhook_url=webhook_url,

@@ -76,6 +76,17 @@ def test_real_files_load_without_errors() -> None:
         ),
         (GOOD_ENTRY.replace("    sources", "    partner: niemand\n    sources"), 3, "partner"),
         (GOOD_ENTRY.replace("test-eintrag", "vertrag-drk"), 3, "used twice"),
+        (
+            GOOD_ENTRY.replace("    sources", "    services: [seelsorge]\n    sources"),
+            3,
+            "help service 'seelsorge', which does not exist",
+        ),
+        (
+            "version: 1\nintents:\n  - id: alarm\n    priority: high\n"
+            "    de: {examples: [feuer, es brennt], replies: [Ruf 112 an.]}\n",
+            3,
+            "no message 'fallback_alarm'",
+        ),
     ],
 )
 def test_each_broken_file_is_named_with_line_and_fix(

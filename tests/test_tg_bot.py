@@ -59,8 +59,8 @@ async def test_start_shows_welcome_and_main_menu(stub: BotApiStub, tmp_path: Pat
         ("/contracts", "Jugendring"),
         ("/kontakt", "Rote"),
         ("/contacts", "Red Cross"),
-        ("/datenschutz", "Art. 6"),
-        ("/privacy", "Art. 6(1)(e)"),
+        ("/datenschutz", "Rechtsgrundlage wir das tun, sagt dir der Betreiber"),
+        ("/privacy", "replacement code instead of your number"),
         ("/gibtsnicht", "/hilfe"),
     ],
 )

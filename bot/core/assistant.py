@@ -116,10 +116,12 @@ class Assistant:
         entry = self.kb.entries[entry_id]
         reply_lang = self._available(entry.texts, supported(lang))
         text = entry.texts[reply_lang]
-        links = list(text.links)
+        # Where an answer says help exists, the help comes first, then the partner and the rest.
+        links = self.service_links(entry.services)
         partner = self.kb.partners.get(entry.partner or "")
         if partner is not None:
-            links.insert(0, Link(partner.name, partner.url))
+            links.append(Link(partner.name, partner.url))
+        links.extend(text.links)
         related = tuple(
             Suggestion(rid, self.title(rid, reply_lang))
             for rid in entry.related
@@ -158,8 +160,8 @@ class Assistant:
         if intent.action == "contacts":
             text += "\n\n" + self.partner_lines(reply_lang)
             links = self.partner_links()
-        elif intent.action == "help_services":
-            links = self.service_links()
+        else:
+            links = self.service_links(intent.services)
         return Reply(
             "intent", intent.id, score, reply_lang, text, links=tuple(links), action=intent.action
         )
@@ -168,19 +170,20 @@ class Assistant:
         """Honestly say the bot does not know, what it can do, and where to ask instead."""
         text = self.kb.message("fallback", lang)
         links = self.partner_links()
-        if self._sounds_urgent(candidates or []):
-            text = self.kb.message("fallback_emergency", lang) + "\n\n" + text
-            links = self.service_links() + links
+        urgent = self._urgent_intent(candidates or [])
+        if urgent is not None:
+            text = self.kb.message(f"fallback_{urgent.id}", lang) + "\n\n" + text
+            links = self.service_links(urgent.services) + links
         top = candidates[0].score if candidates else 0.0
         return Reply("fallback", None, top, lang, text, links=tuple(links))
 
-    def _sounds_urgent(self, candidates: list[Candidate]) -> bool:
-        """Tell whether a high-priority intent (danger) is among the likely readings."""
+    def _urgent_intent(self, candidates: list[Candidate]) -> Intent | None:
+        """Return the best high-priority intent (danger, crisis) if it is a plausible reading."""
         for c in candidates:
             intent = self.kb.intents.get(c.target.removeprefix(INTENT))
             if c.target.startswith(INTENT) and intent and intent.high_priority:
-                return c.score >= self.settings.emergency_hint
-        return False
+                return intent if c.score >= self.settings.emergency_hint else None
+        return None
 
     def contacts(self, lang: str | None) -> Reply:
         """Reply with all partners and their websites (the /kontakt command)."""
@@ -198,6 +201,23 @@ class Assistant:
             text,
             links=tuple(self.partner_links()),
             action="contacts",
+        )
+
+    def privacy_notice(self, lang: str | None, contact: str = "", legal_basis: str = "") -> str:
+        """Return the privacy notice with operator, contact, legal basis and retention filled in."""
+        reply_lang = supported(lang) or "de"
+        kb = self.kb
+        return kb.message(
+            "privacy",
+            reply_lang,
+            operator=self.settings.operator,
+            contact=kb.message("operator_contact", reply_lang, contact=contact) if contact else "",
+            legal_basis=(
+                kb.message("legal_basis", reply_lang, legal_basis=legal_basis)
+                if legal_basis
+                else kb.message("legal_basis_unset", reply_lang)
+            ),
+            retention_days=str(self.settings.retention_days),
         )
 
     def partner_lines(self, lang: Lang, key: str = "partner_line") -> str:
@@ -221,9 +241,11 @@ class Assistant:
         """Return the partners' websites as links."""
         return [Link(p.name, p.url) for p in self.kb.partners.values()]
 
-    def service_links(self) -> list[Link]:
-        """Return the help services' websites as links."""
-        return [Link(s.name, s.url) for s in self.kb.services.values()]
+    def service_links(self, ids: tuple[str, ...]) -> list[Link]:
+        """Return the websites of the named help services, in the order given."""
+        return [
+            Link(s.name, s.url) for s in (self.kb.services.get(i) for i in ids) if s is not None
+        ]
 
     def title(self, entry_id: str, lang: Lang) -> str:
         """Return an entry's title in the language (or the one it has)."""

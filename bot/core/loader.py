@@ -182,6 +182,31 @@ def _cross_check(c: _Collected) -> None:
                         "fix the id or remove it from 'related'",
                     )
                 )
+    for intent in c.intents:
+        if intent.high_priority and c.messages and f"fallback_{intent.id}" not in c.messages:
+            c.problems.append(
+                Problem(
+                    intent.file,
+                    intent.line,
+                    1,
+                    f"the high-priority intent '{intent.id}' has no message 'fallback_{intent.id}'",
+                    f"add 'fallback_{intent.id}:' with a short line in intents/messages.yaml;"
+                    " it goes before the fallback when a message might mean this",
+                )
+            )
+    service_ids = {s.id for s in c.services}
+    for item in items:
+        for service in item.services:
+            if service not in service_ids:
+                c.problems.append(
+                    Problem(
+                        item.file,
+                        item.line,
+                        1,
+                        f"'{item.id}' names the help service '{service}', which does not exist",
+                        f"use one of: {', '.join(sorted(service_ids))}",
+                    )
+                )
 
 
 def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:

@@ -41,6 +41,8 @@ class Entry:
     sources: tuple[str, ...]
     partner: str | None = None
     related: tuple[str, ...] = ()
+    # Help services (ids from partners.yaml `services`) whose buttons come first in the answer.
+    services: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 
@@ -80,6 +82,7 @@ class Intent:
     texts: dict[Lang, IntentText]
     action: Action = "none"
     high_priority: bool = False
+    services: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 

@@ -26,11 +26,11 @@ ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 MAX_ID_BYTES = 40
 MAX_TITLE_CHARS = 60
 
-ENTRY_FIELDS = {"id", "partner", "related", "sources", *LANGUAGES}
+ENTRY_FIELDS = {"id", "partner", "related", "services", "sources", *LANGUAGES}
 ENTRY_TEXT_FIELDS = {"title", "questions", "answer", "keywords", "links"}
 PARTNER_FIELDS = {"id", "name", "url", "sources", *LANGUAGES}
 PARTNER_TEXT_FIELDS = {"description", "contract"}
-INTENT_FIELDS = {"id", "action", "priority", *LANGUAGES}
+INTENT_FIELDS = {"id", "action", "priority", "services", *LANGUAGES}
 INTENT_TEXT_FIELDS = {"examples", "replies"}
 TOP_LEVEL = {
     "knowledge": {"version", "entries", "partners", "services", "synonyms"},
@@ -217,9 +217,10 @@ class FileChecker:
         sources = self.text_list(data, "sources", what, minimum=1)
         partner = self.text(data, "partner", what, required=False) or None
         related = self.text_list(data, "related", what)
+        services = self.text_list(data, "services", what)
         if not entry_id or not texts:
             return None
-        return Entry(entry_id, texts, sources, partner, related, self.file, data.line)
+        return Entry(entry_id, texts, sources, partner, related, services, self.file, data.line)
 
     def partner(self, data: MarkedDict, what: str) -> Partner | None:
         """Convert one partner or help service."""
@@ -269,10 +270,17 @@ class FileChecker:
                 self.text_list(block, "examples", where, minimum=2),
                 self.text_list(block, "replies", where, minimum=1),
             )
+        services = self.text_list(data, "services", what)
         if not intent_id or not texts:
             return None
         return Intent(
-            intent_id, texts, cast(Action, action), priority == "high", self.file, data.line
+            intent_id,
+            texts,
+            cast(Action, action),
+            priority == "high",
+            services,
+            self.file,
+            data.line,
         )
 
     def messages(self, data: MarkedDict) -> dict[str, dict[Lang, str]]:

@@ -88,16 +88,10 @@ async def language(update: Update, context: BotContext) -> None:
 
 
 def privacy_text(context: BotContext, lang: Lang) -> str:
-    """Return the privacy notice with operator, contact and retention filled in."""
+    """Return the privacy notice with this deployment's operator, contact and legal basis."""
     config = context.services.config
-    kb = context.services.assistant.kb
-    contact = (
-        kb.message("operator_contact", lang, contact=config.operator_contact)
-        if config.operator_contact
-        else ""
-    )
-    return kb.message(
-        "privacy", lang, operator=config.operator, contact=contact, days=str(config.retention_days)
+    return context.services.assistant.privacy_notice(
+        lang, config.operator_contact, config.privacy_legal_basis
     )
 
 
