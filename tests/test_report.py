@@ -245,7 +245,7 @@ async def test_totals(report: Report) -> None:
         2,
     )
     assert (t.votes_up, t.votes_down) == (2, 3)
-    assert t.languages == (("de", 23), ("en", 3))
+    assert report.languages == (("de", 23), ("en", 3))
 
 
 async def test_weekly_rows_count_and_rate(report: Report) -> None:

@@ -2,6 +2,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import re
 import sqlite3
 import stat
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ import pytest
 
 from bot.storage import (
     HMAC_KEY_ENV,
+    QUESTION_KINDS,
     QuestionKind,
     QuestionRecord,
     Stats,
@@ -288,6 +290,12 @@ async def test_stats_counts_by_kind_since(store: Store) -> None:
     assert (await store.stats(old)).questions == 8
     empty = await store.stats(datetime.now(UTC) + timedelta(days=1))
     assert empty == Stats(0, 0, 0, 0, 0, 0, 0)
+
+
+def test_migration_check_lists_exactly_the_question_kinds() -> None:
+    # Migrations are fixed history, so the CHECK constraint repeats the kinds; keep them equal.
+    [listed] = re.findall(r"CHECK \(kind IN \(([^)]*)\)\)", MIGRATIONS[0])
+    assert {k.strip(" '") for k in listed.split(",")} == QUESTION_KINDS
 
 
 async def test_naive_since_is_rejected(store: Store) -> None:

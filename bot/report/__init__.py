@@ -8,7 +8,6 @@ from bot.report.model import (
     ReportInput,
     Suggestion,
     TopEntry,
-    Totals,
     VotedEntry,
     WeekRow,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "ReportInput",
     "Suggestion",
     "TopEntry",
-    "Totals",
     "VotedEntry",
     "WeekRow",
     "build_report",

@@ -13,19 +13,16 @@ from bot.report.model import (
     Report,
     ReportInput,
     TopEntry,
-    Totals,
     VotedEntry,
     WeekRow,
 )
 from bot.report.period import monday_of, mondays
 from bot.report.suggest import suggest
-from bot.storage import QuestionRecord
+from bot.storage import ANSWERED_KINDS, UNANSWERED_KINDS, QuestionRecord, Stats
 
 MAX_EXAMPLES = 5
 MAX_DOWNVOTED_QUESTIONS = 5
 TOP_ENTRIES = 10
-ANSWERED = frozenset({"faq", "intent"})
-UNANSWERED = frozenset({"fallback", "none_of_these"})
 
 
 def build_report(
@@ -38,7 +35,12 @@ def build_report(
     return Report(
         since=since,
         until=until,
-        totals=_totals(data, questions),
+        totals=Stats.count(
+            Counter(q.kind for q in questions),
+            votes_up=sum(v.up for v in data.votes),
+            votes_down=sum(v.down for v in data.votes),
+        ),
+        languages=_languages(questions),
         weeks=_weeks(questions, since, until),
         clusters=_clusters(questions, assistant),
         downvoted=_downvoted(data, assistant, since, until),
@@ -50,21 +52,6 @@ def _languages(questions: Iterable[QuestionRecord]) -> tuple[tuple[str, int], ..
     """Count questions per language, most first."""
     counts = Counter(q.lang for q in questions)
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _totals(data: ReportInput, questions: Sequence[QuestionRecord]) -> Totals:
-    """Count the whole period's questions by outcome, and the votes."""
-    kinds = Counter(q.kind for q in questions)
-    return Totals(
-        questions=len(questions),
-        answered=kinds["faq"] + kinds["intent"],
-        suggestions=kinds["suggestions"],
-        fallbacks=kinds["fallback"],
-        none_of_these=kinds["none_of_these"],
-        votes_up=sum(v.up for v in data.votes),
-        votes_down=sum(v.down for v in data.votes),
-        languages=_languages(questions),
-    )
 
 
 def _weeks(
@@ -85,7 +72,7 @@ def _weeks(
                 week=iso.week,
                 monday=monday,
                 questions=len(week),
-                answered=sum(q.kind in ANSWERED for q in week),
+                answered=sum(q.kind in ANSWERED_KINDS for q in week),
                 fallbacks=sum(q.kind == "fallback" for q in week),
                 languages=_languages(week),
             )
@@ -96,7 +83,7 @@ def _weeks(
 def _clusters(questions: Sequence[QuestionRecord], assistant: Assistant) -> tuple[Cluster, ...]:
     """Group the unanswered questions and suggest an entry (or a new topic) for each group."""
     unanswered = [
-        q for q in questions if q.kind in UNANSWERED and q.text is not None and q.text.strip()
+        q for q in questions if q.kind in UNANSWERED_KINDS and q.text is not None and q.text.strip()
     ]
     texts = [q.text or "" for q in unanswered]
     clusters = []
@@ -162,7 +149,7 @@ def _downvoted(
 def _top_entries(questions: Sequence[QuestionRecord], assistant: Assistant) -> tuple[TopEntry, ...]:
     """Return the entries and intents that answered most often."""
     counts = Counter(
-        (q.kind, q.matched_id) for q in questions if q.kind in ANSWERED and q.matched_id
+        (q.kind, q.matched_id) for q in questions if q.kind in ANSWERED_KINDS and q.matched_id
     )
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][1] or "", item[0][0]))
     return tuple(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.storage import DownvotedQuestion, QuestionRecord, VoteCount
+from bot.storage import DownvotedQuestion, QuestionRecord, Stats, VoteCount
 
 
 @dataclass(frozen=True)
@@ -92,31 +92,13 @@ class WeekRow:
 
 
 @dataclass(frozen=True)
-class Totals:
-    """Counts over the whole period."""
-
-    questions: int
-    answered: int
-    suggestions: int
-    fallbacks: int
-    none_of_these: int
-    votes_up: int
-    votes_down: int
-    languages: tuple[tuple[str, int], ...]
-
-    @property
-    def answer_rate(self) -> float | None:
-        """Return answered / questions, or None when nothing was asked."""
-        return self.answered / self.questions if self.questions else None
-
-
-@dataclass(frozen=True)
 class Report:
     """The staff report for one period."""
 
     since: datetime
     until: datetime
-    totals: Totals
+    totals: Stats
+    languages: tuple[tuple[str, int], ...]
     weeks: tuple[WeekRow, ...]
     clusters: tuple[Cluster, ...]
     downvoted: tuple[VotedEntry, ...]

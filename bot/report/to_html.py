@@ -43,7 +43,7 @@ def render_html(report: Report) -> str:
     else:
         body += [
             '<ul class="summary">',
-            *(f"<li>{escape(line)}</li>" for line in w.summary(report.totals)),
+            *(f"<li>{escape(line)}</li>" for line in w.summary(report)),
             "</ul>",
             weekly_chart(report.weeks),
             f'<p class="note">{escape(w.PRIVACY_NOTE)}</p>',

@@ -32,7 +32,7 @@ def render_markdown(report: Report) -> str:
         if report.downvoted:
             out += _downvoted(report)
         return "\n".join(out)
-    out += [f"- {md(line)}" for line in w.summary(report.totals)]
+    out += [f"- {md(line)}" for line in w.summary(report)]
     out += ["", f"_{md(w.PRIVACY_NOTE)}_", ""]
     out += _clusters(report) + _downvoted(report) + _top(report) + _weeks(report)
     return "\n".join(out)

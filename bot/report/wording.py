@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.report.model import Report, TopEntry, Totals
+from bot.report.model import Report, TopEntry
 from bot.report.period import german_date
 
 TITLE = "Bericht: Fragen an den Integrationsverträge-Bot"
@@ -48,8 +48,9 @@ def languages(counts: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{LANGUAGE_NAMES.get(lang, lang)} {n}" for lang, n in counts) or "–"
 
 
-def summary(totals: Totals) -> list[str]:
-    """Return the totals as short German lines."""
+def summary(report: Report) -> list[str]:
+    """Return the period's totals as short German lines."""
+    totals = report.totals
     return [
         f"Fragen insgesamt: {totals.questions}",
         f"Direkt beantwortet: {totals.answered} ({percent(totals.answer_rate)})",
@@ -57,7 +58,7 @@ def summary(totals: Totals) -> list[str]:
         f"Ohne Antwort: {totals.fallbacks}",
         f"„Nichts davon“ geklickt: {totals.none_of_these}",
         f"Bewertungen: 👍 {totals.votes_up}, 👎 {totals.votes_down}",
-        f"Sprachen: {languages(totals.languages)}",
+        f"Sprachen: {languages(report.languages)}",
     ]
 
 

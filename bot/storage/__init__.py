@@ -4,7 +4,9 @@ from bot.storage.errors import StorageConfigError, StorageError
 from bot.storage.keys import HMAC_KEY_ENV, load_or_create_key, user_key
 from bot.storage.masking import mask_personal_data
 from bot.storage.records import (
+    ANSWERED_KINDS,
     QUESTION_KINDS,
+    UNANSWERED_KINDS,
     DownvotedQuestion,
     QuestionKind,
     QuestionRecord,
@@ -14,8 +16,10 @@ from bot.storage.records import (
 from bot.storage.store import Store
 
 __all__ = [
+    "ANSWERED_KINDS",
     "HMAC_KEY_ENV",
     "QUESTION_KINDS",
+    "UNANSWERED_KINDS",
     "DownvotedQuestion",
     "QuestionKind",
     "QuestionRecord",

@@ -14,13 +14,16 @@ from bot.storage.connection import connect
 from bot.storage.errors import StorageError
 from bot.storage.keys import is_user_key
 from bot.storage.masking import mask_personal_data
-from bot.storage.records import DownvotedQuestion, QuestionRecord, Stats, VoteCount
+from bot.storage.records import (
+    UNANSWERED_KINDS,
+    DownvotedQuestion,
+    QuestionRecord,
+    Stats,
+    VoteCount,
+)
 from bot.storage.timestamps import decode_timestamp, encode_timestamp, require_aware, utc_now
 from bot.storage.writer import SerialWriter
 
-# Question text is kept only where no answer was found, because only there it helps to
-# improve the knowledge base. Everything else is logged without text.
-TEXT_KINDS: frozenset[str] = frozenset({"fallback", "none_of_these"})
 VOTE_VALUES: frozenset[int] = frozenset({-1, 1})
 
 Statement = tuple[str, Sequence[Any]]
@@ -94,7 +97,7 @@ class Store:
         if entry.user_key is not None:
             _require_user_key(entry.user_key)
         text = None
-        if entry.kind in TEXT_KINDS and entry.text is not None:
+        if entry.kind in UNANSWERED_KINDS and entry.text is not None:
             text = _storable(mask_personal_data(entry.text))
         await self._write(
             (
@@ -198,30 +201,16 @@ class Store:
         # One statement, so both counts come from the same snapshot.
         rows = await self._fetch_all(
             """
-            SELECT q.total, q.answered, q.suggestions, q.fallbacks, q.none_of_these,
-                   v.up, v.down
-            FROM (SELECT COUNT(*) AS total,
-                         COALESCE(SUM(kind IN ('faq', 'intent')), 0) AS answered,
-                         COALESCE(SUM(kind = 'suggestions'), 0) AS suggestions,
-                         COALESCE(SUM(kind = 'fallback'), 0) AS fallbacks,
-                         COALESCE(SUM(kind = 'none_of_these'), 0) AS none_of_these
-                  FROM questions WHERE asked_at >= :since) AS q,
-                 (SELECT COALESCE(SUM(vote = 1), 0) AS up,
-                         COALESCE(SUM(vote = -1), 0) AS down
-                  FROM votes WHERE voted_at >= :since) AS v
+            SELECT 'question', kind, COUNT(*) FROM questions WHERE asked_at >= :since
+            GROUP BY kind
+            UNION ALL
+            SELECT 'vote', vote, COUNT(*) FROM votes WHERE voted_at >= :since GROUP BY vote
             """,
             {"since": encode_timestamp(since)},
         )
-        total, answered, suggestions, fallbacks, none_of_these, up, down = rows[0]
-        return Stats(
-            questions=int(total),
-            answered=int(answered),
-            suggestions=int(suggestions),
-            fallbacks=int(fallbacks),
-            none_of_these=int(none_of_these),
-            votes_up=int(up),
-            votes_down=int(down),
-        )
+        kinds = {str(kind): int(n) for table, kind, n in rows if table == "question"}
+        votes = {int(vote): int(n) for table, vote, n in rows if table == "vote"}
+        return Stats.count(kinds, votes_up=votes.get(1, 0), votes_down=votes.get(-1, 0))
 
     async def questions_since(self, since: datetime) -> list[QuestionRecord]:
         """Return the questions asked since the given time, oldest first."""

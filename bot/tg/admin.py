@@ -40,7 +40,7 @@ async def stats(update: Update, context: BotContext) -> None:
     if store is None:
         return
     figures = await store.stats(datetime.now(UTC) - timedelta(days=7))
-    rate = f"{figures.answered / figures.questions:.0%}" if figures.questions else "–"
+    rate = "–" if figures.answer_rate is None else f"{figures.answer_rate:.0%}"
     text = context.services.assistant.kb.message(
         "stats",
         lang,
