@@ -16,13 +16,13 @@ run: $(STAMP)  ## Telegram bot with TELEGRAM_BOT_TOKEN set, else the console cha
 	$(PY) run_bot.py
 
 test: $(STAMP)  ## the whole test suite plus lint and type checks
-	$(PY) -m ruff check bot tests run_bot.py
+	$(PY) -m ruff check bot benchmarks tests run_bot.py
 	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check bot tests run_bot.py
-	$(PY) -m ruff format --check bot tests run_bot.py
+	$(PY) -m ruff check bot benchmarks tests run_bot.py
+	$(PY) -m ruff format --check bot benchmarks tests run_bot.py
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -33,8 +33,8 @@ eval: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m bot validate
 
-bench: $(STAMP)  ## full benchmarks: writes docs/benchmarks.md and docs/benchmarks.png
-	$(PY) -m bot bench --out docs
+bench: $(STAMP)  ## full benchmarks (benchmarks/, from a checkout): writes docs/benchmarks.md and docs/benchmarks.png
+	$(PY) -m benchmarks --out docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

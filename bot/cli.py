@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|chat|validate|eval|kb` — a thin layer over bot.core."""
+"""Command line: `python -m bot run|ask|chat|validate|eval|kb|report`, a thin layer over bot.core."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config, ConfigError
 from bot.core.assistant import Assistant
-from bot.core.evaluation import evaluate, format_report, load_questions
+from bot.core.evaluation import GATES, QualityGates, evaluate, format_report, load_questions
 from bot.core.model import Reply
 from bot.core.overlaps import find_overlaps
 from bot.core.problems import KnowledgeError
@@ -27,7 +27,7 @@ EXIT_CONFIG_ERROR = 2
 def load_assistant(config: Config) -> Assistant:
     """Build the assistant from the configured folders; raises KnowledgeError."""
     assistant, _warnings = Assistant.from_dirs(
-        config.knowledge_dir, config.intents_dir, config.assistant_settings()
+        config.knowledge_dir, config.intents_dir, deployment=config.deployment()
     )
     return assistant
 
@@ -78,10 +78,9 @@ def cmd_chat(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
 
 def cmd_validate(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     """Check the knowledge and intent files, list every problem, then the overlaps."""
-    settings = config.assistant_settings()
     try:
         assistant, warnings = Assistant.from_dirs(
-            config.knowledge_dir, config.intents_dir, settings
+            config.knowledge_dir, config.intents_dir, deployment=config.deployment()
         )
     except KnowledgeError as exc:
         for problem in exc.problems:
@@ -107,13 +106,7 @@ def cmd_eval(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
     """Measure answers on the evaluation table; fail below the quality gates."""
     result = evaluate(assistant, load_questions(args.file), loo=not args.no_loo)
     out.write(format_report(result) + "\n")
-    failed = []
-    if result.top1 < args.min_top1:
-        failed.append(f"top-1 {result.top1:.1%} < {args.min_top1:.0%}")
-    if result.fallback_recall < args.min_rejection:
-        failed.append(
-            f"out-of-scope rejection {result.fallback_recall:.1%} < {args.min_rejection:.0%}"
-        )
+    failed = QualityGates(args.min_top1, args.min_rejection).failures(result)
     if failed:
         out.write("FAILED: " + "; ".join(failed) + "\n")
         return EXIT_DATA_ERROR
@@ -185,15 +178,6 @@ def cmd_report(args: argparse.Namespace, config: Config, assistant: Assistant, o
     return 0
 
 
-def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the benchmarks, write the page and plot, print the page."""
-    # Imported here: the benchmarks pull in Telegram, matplotlib and the BM25 baseline.
-    from bot.bench import run_bench
-
-    out.write(run_bench(args.quick, args.out, log=lambda text: print(text, file=sys.stderr)))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -201,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Integrationsverträge assistant: answers, checks and measures offline.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "run",
+        help="the Telegram bot (console chat without a token)",
+        description="Run the Telegram bot: long polling, or webhook mode with BOT_WEBHOOK_URL. Without TELEGRAM_BOT_TOKEN it opens the console chat. Example: TELEGRAM_BOT_TOKEN=... python -m bot run",
+    )
     ask = sub.add_parser(
         "ask",
         help="answer questions",
@@ -242,13 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--no-loo", action="store_true", help="skip the leave-one-paraphrase-out check")
     ev.add_argument(
-        "--min-top1", type=float, default=0.9, help="quality gate for top-1 accuracy (default 0.9)"
+        "--min-top1",
+        type=float,
+        default=GATES.top1,
+        help=f"quality gate for top-1 accuracy (default {GATES.top1})",
     )
     ev.add_argument(
         "--min-rejection",
         type=float,
-        default=0.9,
-        help="quality gate for out-of-scope rejection (default 0.9)",
+        default=GATES.rejection,
+        help=f"quality gate for out-of-scope rejection (default {GATES.rejection})",
     )
     kb = sub.add_parser(
         "kb",
@@ -270,39 +262,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["html", "md", "csv"], default="md", help="output format (default md)"
     )
     report.add_argument("--out", type=Path, help="write to this file instead of the terminal")
-    bench = sub.add_parser(
-        "bench",
-        help="measure quality, speed, memory and the bot's cost per update",
-        description="Benchmarks against baselines in one run; writes benchmarks.md and benchmarks.png. Run from the project folder with the dev extra installed. Example: python -m bot bench --quick --out /tmp/bench",
-    )
-    bench.add_argument("--quick", action="store_true", help="small sizes, as CI runs it")
-    bench.add_argument(
-        "--out", type=Path, default=Path("docs"), help="folder for the page and plot (default docs)"
-    )
     return parser
 
 
+def cmd_run(config: Config, env: Mapping[str, str], out: TextIO) -> int:
+    """Run the Telegram bot with a token, else the console chat (saying so in one line)."""
+    if config.token is None:
+        sys.stderr.write(
+            "TELEGRAM_BOT_TOKEN is not set: starting the console chat instead of Telegram.\n"
+        )
+        return cmd_chat(argparse.Namespace(lang=None), load_assistant(config), out)
+    # The process's own environment, set where the process starts: python-telegram-bot 22
+    # warns about int retry_after values unless timedeltas are switched on.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # Imported late: the console chat and the other commands never load Telegram.
+    from bot.tg.runner import run
+
+    run(env)
+    return 0
+
+
 def main(
-    argv: Sequence[str] | None = None, env: dict[str, str] | None = None, out: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
 ) -> int:
     """Run one command and return its exit code; expected problems never show a traceback."""
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
+    environ = os.environ if env is None else env
     try:
-        config = Config.from_env(os.environ if env is None else env)
+        return _dispatch(args, Config.from_env(environ), environ, out)
     except ConfigError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         return EXIT_CONFIG_ERROR
-    if args.command == "validate":
-        return cmd_validate(args, config, out)
-    if args.command == "bench":
-        return cmd_bench(args, out)
-    try:
-        assistant = load_assistant(config)
     except KnowledgeError as exc:
         sys.stderr.write("The knowledge files have errors (run `python -m bot validate`):\n")
         sys.stderr.write("\n".join(str(p) for p in exc.problems if p.severity == "error") + "\n")
         return EXIT_DATA_ERROR
+
+
+def _dispatch(args: argparse.Namespace, config: Config, env: Mapping[str, str], out: TextIO) -> int:
+    """Run the chosen command; ConfigError and KnowledgeError are reported by main."""
+    if args.command == "validate":
+        return cmd_validate(args, config, out)
+    if args.command == "run":
+        return cmd_run(config, env, out)
+    assistant = load_assistant(config)
     if args.command == "report":
         return cmd_report(args, config, assistant, out)
     commands: dict[str, Callable[[argparse.Namespace, Assistant, TextIO], int]] = {

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.assistant import AssistantSettings
+from bot.core.assistant import Deployment
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-DEFAULT_OPERATOR = AssistantSettings().operator
+DEFAULT_OPERATOR = Deployment().operator
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe chars.
 TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 # Telegram allows 1-256 of these characters; fewer than 16 would be guessable.
@@ -45,9 +45,9 @@ class Config:
     port: int = 8443
     watch_knowledge: bool = True
 
-    def assistant_settings(self) -> AssistantSettings:
-        """Return the assistant's settings with this deployment's operator and retention."""
-        return AssistantSettings(operator=self.operator, retention_days=self.retention_days)
+    def deployment(self) -> Deployment:
+        """Return what the assistant fills into its texts: operator and retention period."""
+        return Deployment(operator=self.operator, retention_days=self.retention_days)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, need_token: bool = False) -> Config:

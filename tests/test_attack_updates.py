@@ -27,7 +27,7 @@ from telegram.ext import AIORateLimiter
 from bot.tg.buttons import MAX_CALLBACK_BYTES, MENU_ITEMS, decode, encode
 from bot.tg.render import reply_html
 from tests.botapi_stub import BOT_USERNAME, BotApiStub, Call
-from tests.helpers.settle import settle_quiet
+from tests.helpers.settle import background_done, settle_quiet
 from tests.html_rules import MAX_UNITS, html_problems, message_problems, utf16_units
 from tests.tg_harness import bot_env, running_bot
 
@@ -373,7 +373,7 @@ async def test_any_text_gets_exactly_one_valid_reply(
         await stub.wait_for("sendMessage", total, timeout=120)
         await settle(stub)
         answered_at = time.monotonic()
-        await services.drain()
+        await background_done()
     after_stop = len(stub.sent_messages())
 
     by_chat: defaultdict[int, list[Call]] = defaultdict(list)
@@ -629,7 +629,7 @@ async def test_forged_replayed_and_overlong_button_data_does_no_harm(
         queue_callback(stub, GROUP, encode("delete", "yes"), STRANGER, sent)
         await stub.wait_for("answerCallbackQuery", len(sent), timeout=30)
         await settle(stub)
-        await services.drain()
+        await background_done()
         keys = {services.user_key(user): user for user, _data in sent.values()}
     rows = stored_votes(tmp_path / "bot.sqlite3")
 

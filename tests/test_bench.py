@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.bench
-from bot.bench import burst, common, goals, quality, startup
-from bot.bench.result import BenchResult
-from bot.bench.scaling import synthetic
+import benchmarks
+from benchmarks import burst, common, goals, quality, startup
+from benchmarks.result import BenchResult
+from benchmarks.scaling import synthetic
 from bot.core.matcher import Document
 from tests.conftest import ROOT, SHARED
 
@@ -22,7 +22,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def result() -> BenchResult:
     """One quick run of every benchmark, shared by the tests of this module."""
-    return bot.bench.measure(quick=True)
+    return benchmarks.measure(quick=True)
 
 
 def test_quick_mode_measures_every_row(result: BenchResult) -> None:
@@ -86,13 +86,13 @@ def test_external_task_is_the_one_its_readme_defines(result: BenchResult) -> Non
 
 def test_missing_external_set_is_skipped(tmp_path: Path) -> None:
     assert quality.covid_task(tmp_path) is None
-    assert bot.bench.readme_figures(tmp_path) == ""
+    assert benchmarks.readme_figures(tmp_path) == ""
 
 
 def test_report_has_every_table_row_and_goal(result: BenchResult, tmp_path: Path) -> None:
-    markdown = bot.bench.write(result, tmp_path / "docs")
-    assert (tmp_path / "docs" / bot.bench.MARKDOWN).read_text(encoding="utf-8") == markdown
-    assert (tmp_path / "docs" / bot.bench.PLOT).read_bytes().startswith(PNG_MAGIC)
+    markdown = benchmarks.write(result, tmp_path / "docs")
+    assert (tmp_path / "docs" / benchmarks.MARKDOWN).read_text(encoding="utf-8") == markdown
+    assert (tmp_path / "docs" / benchmarks.PLOT).read_bytes().startswith(PNG_MAGIC)
     for heading in ("## Goals", "## 1.", "## 2.", "## 3.", "## 4.", "## Profiles"):
         assert heading in markdown
     for row in result.quality:
@@ -118,10 +118,10 @@ def test_report_says_when_the_external_set_is_missing(result: BenchResult, tmp_p
         readme_figures="",
         notes=("covid-qa-de was skipped: not here.",),
     )
-    markdown = bot.bench.write(own_only, tmp_path)
+    markdown = benchmarks.write(own_only, tmp_path)
     assert "covid-qa-de was skipped" in markdown
     assert goals.NOT_MEASURED in markdown
-    assert (tmp_path / bot.bench.PLOT).is_file()
+    assert (tmp_path / benchmarks.PLOT).is_file()
 
 
 def test_run_bench_measures_once_and_writes_the_page(
@@ -133,12 +133,12 @@ def test_run_bench_measures_once_and_writes_the_page(
         calls.append(quick)
         return result
 
-    monkeypatch.setattr(bot.bench, "measure", fake_measure)
-    markdown = bot.bench.run_bench(True, tmp_path)
+    monkeypatch.setattr(benchmarks, "measure", fake_measure)
+    markdown = benchmarks.run_bench(True, tmp_path)
     assert calls == [True]
     assert markdown.startswith("# Benchmarks")
-    assert (tmp_path / bot.bench.MARKDOWN).is_file()
-    assert (tmp_path / bot.bench.PLOT).is_file()
+    assert (tmp_path / benchmarks.MARKDOWN).is_file()
+    assert (tmp_path / benchmarks.PLOT).is_file()
 
 
 def test_synthetic_knowledge_base_is_deterministic_and_perturbed() -> None:
@@ -176,3 +176,18 @@ def test_upper_limit_goals_flag_thin_margins() -> None:
     assert goals._below(5.0, 10.0) == goals.MET
     assert goals._below(9.5, 10.0) == goals.MET + goals.CLOSE
     assert goals._below(10.0, 10.0) == goals.MISSED
+
+
+def test_module_entry_writes_the_page_and_prints_it(
+    result: BenchResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks.__main__ import main
+
+    monkeypatch.setattr(benchmarks, "measure", lambda quick, **_kwargs: result)
+    assert main(["--quick", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == (tmp_path / benchmarks.MARKDOWN).read_text(encoding="utf-8")
+    assert f"wrote {tmp_path / benchmarks.MARKDOWN}" in printed.err

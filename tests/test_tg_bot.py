@@ -11,6 +11,7 @@ import pytest
 
 from bot.tg.buttons import encode
 from tests.botapi_stub import BotApiStub, Call
+from tests.helpers.settle import background_done
 from tests.tg_harness import ADMIN_ID, bot_env, running_bot
 
 USER = 4711
@@ -141,7 +142,7 @@ async def test_suggestion_press_answers_and_none_of_these_logs_a_miss(
         stub.add_callback(CHAT, encode("none"), user_id=USER, message_id=message_id)
         await stub.wait_for("sendMessage", 3)
         await stub.wait_for("answerCallbackQuery", 2)
-        await services.drain()
+        await background_done()
         assert services.store is not None
         rows = await services.store.questions_since(datetime(2000, 1, 1, tzinfo=UTC))
         misses = [r for r in rows if r.kind == "none_of_these"]
@@ -149,11 +150,11 @@ async def test_suggestion_press_answers_and_none_of_these_logs_a_miss(
 
 
 async def test_vote_and_changed_vote_store_one_row(stub: BotApiStub, tmp_path: Path) -> None:
-    async with running_bot(bot_env(stub, tmp_path)) as (_app, services):
+    async with running_bot(bot_env(stub, tmp_path)) as (_app, _services):
         for data in (encode("vote", "vertrag-drk", +1), encode("vote", "vertrag-drk", -1)):
             stub.add_callback(CHAT, data, user_id=USER)
         await stub.wait_for("answerCallbackQuery", 2)
-        await services.drain()
+        await background_done()
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         assert db.execute("SELECT entry_id, vote FROM votes").fetchall() == [("vertrag-drk", -1)]
 
@@ -267,9 +268,9 @@ async def test_reload_for_admin_only_and_broken_file_keeps_last_good(
 
 
 async def test_stats_for_admin(stub: BotApiStub, tmp_path: Path) -> None:
-    async with running_bot(bot_env(stub, tmp_path)) as (_app, services):
+    async with running_bot(bot_env(stub, tmp_path)) as (_app, _services):
         await ask(stub, "Was macht der Hessische Jugendring?")
-        await services.drain()
+        await background_done()
         stub.add_command(ADMIN_ID, "/stats", user_id=ADMIN_ID)
         await stub.wait_for("sendMessage", 2)
         assert "1" in stub.sent_messages()[1].params["text"]
@@ -344,7 +345,7 @@ async def test_raw_user_ids_and_names_never_reach_the_database(
     stub: BotApiStub, tmp_path: Path
 ) -> None:
     user = 987654321
-    async with running_bot(bot_env(stub, tmp_path)) as (_app, services):
+    async with running_bot(bot_env(stub, tmp_path)) as (_app, _services):
         stub.add_message(
             user,
             "Wie spät ist es? Schreib an max.mustermann@example.org",
@@ -356,7 +357,7 @@ async def test_raw_user_ids_and_names_never_reach_the_database(
         stub.add_command(user, "/sprache en", user_id=user)
         await stub.wait_for("sendMessage", 2)
         await stub.wait_for("answerCallbackQuery", 1)
-        await services.drain()
+        await background_done()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
     for secret in (b"987654321", b"geheim_name", b"Geheimvorname", b"max.mustermann@example.org"):
         assert secret not in raw
@@ -370,7 +371,7 @@ async def test_downvote_keeps_the_masked_question_for_staff(
         down = next(b["callback_data"] for b in buttons(sent) if b["text"] == "👎")
         stub.add_callback(CHAT, down, user_id=USER, message_id=last_bot_message_id(stub, CHAT))
         await stub.wait_for("answerCallbackQuery", 1)
-        await services.drain()
+        await background_done()
         assert services.store is not None
         [row] = await services.store.downvoted_questions(datetime(2000, 1, 1, tzinfo=UTC))
         assert row.entry_id == down.split(":")[1]

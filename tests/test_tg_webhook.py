@@ -47,8 +47,7 @@ async def test_webhook_rejects_missing_or_wrong_secret(tmp_path: Path) -> None:
             BOT_PORT=str(port),
         )
         async with running_bot(env) as (app, services):
-            assert app.updater is not None
-            await app.updater.stop()  # the harness polls; switch to the webhook server
+            assert app.updater is None  # webhook mode: no polling, the server feeds the queue
             runner = await start_webhook_server(app, services.config, host="127.0.0.1")
             url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
             async with httpx.AsyncClient() as client:

@@ -10,7 +10,7 @@ import pytest
 import textstat
 
 from bot.config import Config
-from bot.core.assistant import Assistant, AssistantSettings
+from bot.core.assistant import Assistant, Deployment
 from bot.core.matcher import Candidate
 from bot.core.model import LANGUAGES, Lang, Reply
 
@@ -282,12 +282,12 @@ def test_every_source_is_a_domain_or_a_named_page(assistant: Assistant) -> None:
 
 
 def _privacy(assistant: Assistant, config: Config, lang: Lang) -> str:
-    deployed = Assistant(assistant.kb, config.assistant_settings())
+    deployed = Assistant(assistant.kb, deployment=config.deployment())
     return deployed.privacy_notice(lang, config.operator_contact, config.privacy_legal_basis)
 
 
 def test_knowledge_about_the_bot_uses_the_configured_retention(assistant: Assistant) -> None:
-    custom = Assistant(assistant.kb, AssistantSettings(retention_days=45))
+    custom = Assistant(assistant.kb, deployment=Deployment(retention_days=45))
     for entry_id in ("bot-daten", "bot-loeschen"):
         for lang in LANGUAGES:
             text = custom.entry_reply(entry_id, lang).text

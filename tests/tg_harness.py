@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.tg.application import BotApplication, build_application
+from bot.tg.application import BotApplication, build_application, running
 from bot.tg.context import Services
 from bot.tg.runner import prepare
 from tests.botapi_stub import BotApiStub
@@ -37,20 +37,7 @@ async def running_bot(env: Mapping[str, str]) -> AsyncIterator[tuple[BotApplicat
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     services = prepare(env)
     app = build_application(services)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
+    async with running(app):
+        if app.updater is not None:  # webhook mode has none: its server fills the queue
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
         yield app, services
-    finally:
-        if app.updater.running:
-            await app.updater.stop()
-        await app.stop()
-        assert app.post_stop is not None
-        await app.post_stop(app)
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)

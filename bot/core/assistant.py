@@ -20,7 +20,7 @@ INTENT = "intent:"
 
 @dataclass(frozen=True)
 class AssistantSettings:
-    """Decision thresholds (measured with `python -m bot eval`) and the operator's name."""
+    """Every tuning number of the decision, in one place (measured with `python -m bot eval`)."""
 
     answer_threshold: float = 0.5
     suggest_threshold: float = 0.4
@@ -28,9 +28,18 @@ class AssistantSettings:
     margin: float = 0.03
     # A high-priority intent (danger) this likely adds the emergency numbers even to a fallback.
     emergency_hint: float = 0.2
+    # How many ranked targets the decision looks at, and how many it offers as "did you mean".
+    candidates: int = 6
+    max_suggestions: int = 3
+    matcher: MatcherSettings = field(default_factory=MatcherSettings)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the people running this bot fill into its texts (from Config in production)."""
+
     operator: str = "das Team des Integrationsverträge-Bots"
     retention_days: int = 90
-    matcher: MatcherSettings = field(default_factory=MatcherSettings)
 
 
 def _documents(kb: KnowledgeBase) -> list[Document]:
@@ -51,24 +60,34 @@ def _documents(kb: KnowledgeBase) -> list[Document]:
 class Assistant:
     """Answers messages from one loaded knowledge base; immutable, so it is safe to share."""
 
-    def __init__(self, kb: KnowledgeBase, settings: AssistantSettings | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: AssistantSettings | None = None,
+        deployment: Deployment | None = None,
+    ) -> None:
         self.kb = kb
         self.settings = settings or AssistantSettings()
+        self.deployment = deployment or Deployment()
         documents = _documents(kb)
         self.matcher = Matcher(documents, SynonymMap(kb.synonyms), self.settings.matcher)
         self.vocabulary = Vocabulary((d.lang, d.text) for d in documents)
 
     @classmethod
     def from_dirs(
-        cls, knowledge_dir: Path, intents_dir: Path, settings: AssistantSettings | None = None
+        cls,
+        knowledge_dir: Path,
+        intents_dir: Path,
+        settings: AssistantSettings | None = None,
+        deployment: Deployment | None = None,
     ) -> tuple[Assistant, list[Problem]]:
         """Load the data folders and build an assistant; raises KnowledgeError on errors."""
         kb, warnings = load_knowledge(knowledge_dir, intents_dir)
-        return cls(kb, settings), warnings
+        return cls(kb, settings, deployment), warnings
 
     def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
-        candidates = self.matcher.rank(text, limit=6)
+        candidates = self.matcher.rank(text, limit=self.settings.candidates)
         reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
         return self.decide(candidates, reply_lang)
 
@@ -90,7 +109,7 @@ class Assistant:
             Suggestion(c.target.removeprefix(FAQ), self.title(c.target.removeprefix(FAQ), lang))
             for c in likely
             if c.target.startswith(FAQ)
-        ][:3]
+        ][: s.max_suggestions]
         if top.score >= s.answer_threshold and len(suggestions) <= 1:
             return self._target_reply(top, lang)
         if not suggestions:
@@ -144,9 +163,11 @@ class Assistant:
     def search(self, text: str, limit: int = 5) -> list[Reply]:
         """Return direct answers for the entries a text likely means (for inline mode)."""
         lang = choose_language(text, vocabulary=self.vocabulary)
+        # Ranking `limit` more than there are intents leaves `limit` entries after dropping them.
+        ranked = self.matcher.rank(text, limit=limit + len(self.kb.intents))
         return [
             self.entry_reply(c.target.removeprefix(FAQ), lang, c.score)
-            for c in self.matcher.rank(text, limit=limit * 2)
+            for c in ranked
             if c.target.startswith(FAQ) and c.score >= self.settings.suggest_threshold
         ][:limit]
 
@@ -203,6 +224,29 @@ class Assistant:
             action="contacts",
         )
 
+    def contracts(self, lang: str | None) -> Reply:
+        """Reply with the four contracts and their partners (the /vertraege command)."""
+        reply_lang = supported(lang) or "de"
+        text = (
+            self.kb.message("contracts_intro", reply_lang)
+            + "\n\n"
+            + self.partner_lines(reply_lang, "contract_line")
+        )
+        # A menu answer, not a matched intent: no id, so it is never logged as one.
+        return Reply("intent", None, 1.0, reply_lang, text, links=tuple(self.partner_links()))
+
+    def none_of_these(self, lang: str | None) -> Reply:
+        """Reply when none of the suggestions fit: thanks, and the partners to ask directly."""
+        reply_lang = supported(lang) or "de"
+        return Reply(
+            "fallback",
+            None,
+            0.0,
+            reply_lang,
+            self.kb.message("none_of_these_reply", reply_lang),
+            links=tuple(self.partner_links()),
+        )
+
     def privacy_notice(self, lang: str | None, contact: str = "", legal_basis: str = "") -> str:
         """Return the privacy notice with operator, contact, legal basis and retention filled in."""
         reply_lang = supported(lang) or "de"
@@ -210,14 +254,14 @@ class Assistant:
         return kb.message(
             "privacy",
             reply_lang,
-            operator=self.settings.operator,
+            operator=self.deployment.operator,
             contact=kb.message("operator_contact", reply_lang, contact=contact) if contact else "",
             legal_basis=(
                 kb.message("legal_basis", reply_lang, legal_basis=legal_basis)
                 if legal_basis
                 else kb.message("legal_basis_unset", reply_lang)
             ),
-            retention_days=str(self.settings.retention_days),
+            retention_days=str(self.deployment.retention_days),
         )
 
     def partner_lines(self, lang: Lang, key: str = "partner_line") -> str:
@@ -254,8 +298,8 @@ class Assistant:
 
     def _fill(self, text: str) -> str:
         """Replace the {operator} and {retention_days} placeholders; other braces stay as written."""
-        return text.replace("{operator}", self.settings.operator).replace(
-            "{retention_days}", str(self.settings.retention_days)
+        return text.replace("{operator}", self.deployment.operator).replace(
+            "{retention_days}", str(self.deployment.retention_days)
         )
 
     @staticmethod

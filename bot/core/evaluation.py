@@ -25,6 +25,30 @@ class EvalQuestion:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class QualityGates:
+    """The least quality CI and `python -m bot eval` accept."""
+
+    top1: float = 0.9
+    rejection: float = 0.9
+
+    def failures(self, result: EvalResult) -> list[str]:
+        """Return one line per gate the result misses (empty when all hold)."""
+        failed = []
+        if result.top1 < self.top1:
+            failed.append(f"top-1 {result.top1:.1%} < {self.top1:.0%}")
+        if result.fallback_recall < self.rejection:
+            failed.append(
+                f"out-of-scope rejection {result.fallback_recall:.1%} < {self.rejection:.0%}"
+            )
+        if result.lang_hits < result.lang_checked:
+            failed.append(f"reply language {result.lang_hits}/{result.lang_checked}")
+        return failed
+
+
+GATES = QualityGates()
+
+
 @dataclass
 class EvalResult:
     """Figures from one evaluation run."""

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.assistant import Assistant, AssistantSettings
+from bot.core.assistant import Assistant, Deployment
 from bot.core.problems import Problem
 
 
@@ -27,21 +27,19 @@ class AssistantHolder:
         assistant: Assistant,
         knowledge_dir: Path,
         intents_dir: Path,
-        settings: AssistantSettings,
     ) -> None:
         self._assistant = assistant
         self.knowledge_dir = knowledge_dir
         self.intents_dir = intents_dir
-        self.settings = settings
         self._lock = asyncio.Lock()
 
     @classmethod
     def load(
-        cls, knowledge_dir: Path, intents_dir: Path, settings: AssistantSettings
+        cls, knowledge_dir: Path, intents_dir: Path, deployment: Deployment
     ) -> AssistantHolder:
         """Load the folders for the first time; raises KnowledgeError when they are broken."""
-        assistant, _warnings = Assistant.from_dirs(knowledge_dir, intents_dir, settings)
-        return cls(assistant, knowledge_dir, intents_dir, settings)
+        assistant, _warnings = Assistant.from_dirs(knowledge_dir, intents_dir, None, deployment)
+        return cls(assistant, knowledge_dir, intents_dir)
 
     @property
     def current(self) -> Assistant:
@@ -54,8 +52,13 @@ class AssistantHolder:
         Raises KnowledgeError (the old assistant keeps answering) when the files are broken.
         """
         async with self._lock:
+            old = self._assistant
             assistant, warnings = await asyncio.to_thread(
-                Assistant.from_dirs, self.knowledge_dir, self.intents_dir, self.settings
+                Assistant.from_dirs,
+                self.knowledge_dir,
+                self.intents_dir,
+                old.settings,
+                old.deployment,
             )
             self._assistant = assistant
         return ReloadResult(len(assistant.kb.entries), len(assistant.kb.intents), warnings)

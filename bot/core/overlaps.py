@@ -47,7 +47,7 @@ def find_overlaps(assistant: Assistant) -> list[Overlap]:
     kb = assistant.kb
     overlaps = []
     lines: dict[str, list[str]] = {}
-    for doc, ranked in held_out_rankings(assistant, limit=6):
+    for doc, ranked in held_out_rankings(assistant, limit=assistant.settings.candidates):
         owner = plain_id(doc.target)
         reply = assistant.decide(ranked, doc.lang)
         got = reply.id if reply.kind != "suggestions" else reply.suggestions[0].id

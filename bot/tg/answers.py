@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 
-from bot.tg.common import send_reply, user_key_of, user_language
+from bot.tg.common import in_background, log_reply, send_reply, user_key_of, user_language
 from bot.tg.context import BotContext
 from bot.tg.delivery import send_html, show_typing
 from bot.tg.render import escape, reply_html
@@ -57,7 +57,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     services = context.services
     # In the background: a slow typing indicator must never delay the answer itself.
-    services.background(show_typing(context.bot, message.chat_id), "showing typing")
+    in_background(context, show_typing(context.bot, message.chat_id), "showing typing")
     key = user_key_of(update, context)
     saved = await services.saved_language(key) if key else None
     client = update.effective_user.language_code if update.effective_user else None
@@ -66,7 +66,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if reply.kind in ("suggestions", "faq") and message_id is not None:
         services.remember_question(message.chat_id, message_id, text)
     # The store keeps (masked) text only for fallbacks; other kinds are logged without it.
-    services.log_reply(key, reply, text)
+    log_reply(context, key, reply, text)
 
 
 async def on_other_media(update: Update, context: BotContext) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -94,16 +96,24 @@ class ChatActionsUnthrottled(AIORateLimiter):
 RATE_LIMITER: Callable[..., AIORateLimiter] = ChatActionsUnthrottled
 
 
-def build_application(services: Services) -> BotApplication:
-    """Build the Application with services, rate limiting and all handlers."""
+def build_application(
+    services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None
+) -> BotApplication:
+    """Build the Application with services, rate limiting and all handlers.
+
+    rate_limiter replaces the bot's own (RATE_LIMITER); the benchmarks pass one that never waits.
+    In webhook mode there is no Updater: the webhook server feeds the update queue.
+    """
     config = services.config
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    builder = ApplicationBuilder()
+    if config.webhook_url:
+        builder = builder.updater(None)
     app: BotApplication = (
-        ApplicationBuilder()
-        .token(config.token or "")
+        builder.token(config.token or "")
         .base_url(config.base_url)
         .context_types(context_types)
-        .rate_limiter(RATE_LIMITER(max_retries=3))
+        .rate_limiter(RATE_LIMITER(max_retries=3) if rate_limiter is None else rate_limiter)
         # A few handlers at a time: answers take about a millisecond, and hundreds of requests
         # in flight made httpx rescan its connection pool for every request (measured 3x slower;
         # the soak runs at 304 updates/s with 8, 124 with 256). The cost: handlers waiting in
@@ -177,24 +187,44 @@ async def _purge_old_questions(context: BotContext) -> None:
 
 
 async def _post_stop(app: BotApplication) -> None:
-    """Stop watching and finish background work while the HTTP client is still open."""
+    """Stop watching the data folders (background writes were awaited by Application.stop)."""
     services = app.bot_data.services
-    if services is None:
-        return
-    if services.watcher is not None:
+    if services is not None and services.watcher is not None:
         services.watch_stop.set()
         await services.watcher
         services.watcher = None
-    await services.drain()
 
 
 async def _post_shutdown(app: BotApplication) -> None:
     """Close the database."""
     services = app.bot_data.services
     if services is not None and services.store is not None:
-        await services.drain()
         await services.store.close()
-        services.store = None
+
+
+@asynccontextmanager
+async def running(app: BotApplication) -> AsyncIterator[BotApplication]:
+    """Run the application as run_polling does, for callers that own the event loop.
+
+    Used by webhook mode, the tests and the benchmarks. `async with app` initializes and shuts
+    down; PTB calls post_init/post_stop/post_shutdown only from run_polling/run_webhook, so
+    they are called here. Stopping awaits the background work started with create_task.
+    """
+    try:
+        async with app:
+            assert app.post_init is not None and app.post_stop is not None
+            await app.post_init(app)
+            await app.start()
+            try:
+                yield app
+            finally:
+                if app.updater is not None and app.updater.running:
+                    await app.updater.stop()
+                await app.stop()
+                await app.post_stop(app)
+    finally:
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
 
 
 def allowed_updates() -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.language import supported
-from bot.core.model import Lang, Reply
+from bot.core.model import Lang
 from bot.tg.common import send_reply, send_text, user_key_of, user_language
 from bot.tg.context import BotContext
 from bot.tg.render import delete_keyboard, language_row, main_menu_rows
@@ -51,14 +51,7 @@ async def contracts(update: Update, context: BotContext) -> None:
 
 async def send_contracts(update: Update, context: BotContext, lang: Lang) -> None:
     """Send the contracts overview (also used by the menu button)."""
-    assistant = context.services.assistant
-    text = (
-        assistant.kb.message("contracts_intro", lang)
-        + "\n\n"
-        + assistant.partner_lines(lang, "contract_line")
-    )
-    reply = Reply("intent", "contracts", 1.0, lang, text, links=tuple(assistant.partner_links()))
-    await send_reply(update, context, reply)
+    await send_reply(update, context, context.services.assistant.contracts(lang))
 
 
 async def contacts(update: Update, context: BotContext) -> None:

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.language import supported
 from bot.core.model import DEFAULT_LANG, Lang, Reply
+from bot.storage import QuestionKind
 from bot.tg.context import BotContext
 from bot.tg.delivery import send_html, send_parts
 from bot.tg.render import escape, reply_html, reply_keyboard
+
+logger = logging.getLogger(__name__)
+# Names of tasks started off the answer path (tests wait for them by this prefix).
+BACKGROUND = "background: "
+
+
+def in_background(context: BotContext, work: Coroutine[Any, Any, None], what: str) -> None:
+    """Run work without holding up the reply; PTB awaits it when the application stops."""
+
+    async def logged() -> None:
+        try:
+            await work
+        except Exception as exc:  # a failed log write or typing indicator must never reach the user
+            logger.error("%s failed: %s", what, type(exc.__cause__ or exc).__name__)
+
+    context.application.create_task(logged(), name=BACKGROUND + what)
+
+
+def log_reply(
+    context: BotContext,
+    key: str | None,
+    reply: Reply,
+    text: str | None,
+    kind: QuestionKind | None = None,
+) -> None:
+    """Write the question-log row for a reply in the background, off the answer path."""
+    services = context.services
+    record = services.question_record(key, reply, text, kind)
+    in_background(context, services.store_or_fail().log_question(record), "logging a question")
 
 
 async def user_language(update: Update, context: BotContext, hint: Lang | None = None) -> Lang:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +33,6 @@ class Services:
     store: Store | None = None
     _languages: dict[str, str | None] = field(default_factory=dict)
     _pending: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     watcher: asyncio.Task[None] | None = None
     watch_stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -84,11 +82,11 @@ class Services:
         """Return the question behind a recent reply message, if still remembered."""
         return self._pending.get((chat_id, message_id))
 
-    def log_reply(
+    def question_record(
         self, key: str | None, reply: Reply, text: str | None, kind: QuestionKind | None = None
-    ) -> None:
-        """Write a question-log row in the background, off the answer path."""
-        record = QuestionRecord(
+    ) -> QuestionRecord:
+        """Return the question-log row for a reply (the store decides what text it keeps)."""
+        return QuestionRecord(
             asked_at=datetime.now(UTC),
             user_key=key,
             lang=reply.lang,
@@ -97,25 +95,6 @@ class Services:
             score=reply.score,
             text=text,
         )
-        self.background(self.store_or_fail().log_question(record), "logging a question")
-
-    def background(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Run a storage write without holding up the reply; log a failure once."""
-
-        async def guarded() -> None:
-            try:
-                await work
-            except Exception as exc:  # a failed log write must never reach the user
-                logger.error("%s failed: %s", what, type(exc.__cause__ or exc).__name__)
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait for background writes (before closing the store)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def store_or_fail(self) -> Store:
         """Return the open store (StorageError before post_init opened it)."""

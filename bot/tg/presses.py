@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.core.model import Lang, Reply
+from bot.core.model import Lang
 from bot.storage import StorageError
-from bot.tg.buttons import Button, decode
+from bot.tg.buttons import Button, ButtonKind, decode
 from bot.tg.commands import privacy_text, send_contracts
-from bot.tg.common import send_reply, send_text, user_key_of, user_language
+from bot.tg.common import (
+    in_background,
+    log_reply,
+    send_reply,
+    send_text,
+    user_key_of,
+    user_language,
+)
 from bot.tg.context import BotContext
 from bot.tg.render import escape, language_row
 
@@ -43,60 +52,115 @@ async def _answer_query(query: CallbackQuery, notice: str | None) -> None:
         logger.warning("answering a callback query failed: %s", type(exc).__name__)
 
 
+@dataclass(frozen=True)
+class Press:
+    """One decoded button press with what its handler needs."""
+
+    update: Update
+    context: BotContext
+    query: CallbackQuery
+    button: Button
+    lang: Lang
+    key: str | None
+
+    def message(self, name: str) -> str:
+        """Return a fixed bot text in the press's language."""
+        return self.context.services.assistant.kb.message(name, self.lang)
+
+    def question(self) -> str | None:
+        """Return the question behind the message the button belongs to, if remembered."""
+        message = self.query.message
+        return (
+            self.context.services.question_for(message.chat.id, message.message_id)
+            if message
+            else None
+        )
+
+
 async def _dispatch(
     update: Update, context: BotContext, query: CallbackQuery, button: Button, lang: Lang
 ) -> str | None:
     """Carry out a decoded button; return a short notice for the spinner, if any."""
-    services = context.services
-    assistant = services.assistant
-    key = user_key_of(update, context)
-    if button.kind == "answer":
-        if button.value not in assistant.kb.entries:
-            return assistant.kb.message("outdated_button", lang)
-        reply = assistant.entry_reply(button.value, lang)
-        await send_reply(update, context, reply)
-        services.log_reply(key, reply, None)
-    elif button.kind == "none":
-        message = query.message
-        text = services.question_for(message.chat.id, message.message_id) if message else None
-        reply = Reply(
-            "fallback",
-            None,
-            0.0,
-            lang,
-            assistant.kb.message("none_of_these_reply", lang),
-            links=tuple(assistant.partner_links()),
-        )
-        await send_reply(update, context, reply)
-        services.log_reply(key, reply, text, kind="none_of_these")
-    elif button.kind == "vote":
-        if button.value not in assistant.kb.entries or key is None:
-            return assistant.kb.message("outdated_button", lang)
-        try:
-            await services.record_vote(key, button.value, button.vote)
-        except StorageError as exc:
-            logger.error("recording a vote failed: %s", type(exc.__cause__ or exc).__name__)
-            return assistant.kb.message("error", lang)
-        question = (
-            services.question_for(query.message.chat.id, query.message.message_id)
-            if query.message
-            else None
-        )
-        if button.vote < 0 and question:
-            services.background(
-                services.store_or_fail().log_downvoted_question(key, button.value, lang, question),
-                "logging a downvoted question",
-            )
-        return assistant.kb.message("vote_thanks", lang)
-    elif button.kind == "lang" and key is not None:
-        chosen: Lang = "en" if button.value == "en" else "de"
-        await services.save_language(key, chosen)
-        await send_text(update, context, assistant.kb.message("language_set", chosen))
-    elif button.kind == "menu":
-        await _menu(update, context, button.value, lang)
-    elif button.kind == "delete" and key is not None:
-        return await _delete(query, context, key, confirmed=button.value == "yes", lang=lang)
+    press = Press(update, context, query, button, lang, user_key_of(update, context))
+    return await _HANDLERS[button.kind](press)
+
+
+async def _answer(press: Press) -> str | None:
+    """A suggestion or related question: answer with that entry."""
+    assistant = press.context.services.assistant
+    if press.button.value not in assistant.kb.entries:
+        return press.message("outdated_button")
+    reply = assistant.entry_reply(press.button.value, press.lang)
+    await send_reply(press.update, press.context, reply)
+    log_reply(press.context, press.key, reply, None)
     return None
+
+
+async def _none_of_these(press: Press) -> str | None:
+    """None of the suggestions fit: say thanks, point to the partners, log the question."""
+    reply = press.context.services.assistant.none_of_these(press.lang)
+    await send_reply(press.update, press.context, reply)
+    log_reply(press.context, press.key, reply, press.question(), kind="none_of_these")
+    return None
+
+
+async def _vote(press: Press) -> str | None:
+    """👍/👎 on an answer; a 👎 keeps the (masked) question for staff."""
+    services = press.context.services
+    entry_id, key = press.button.value, press.key
+    if entry_id not in services.assistant.kb.entries or key is None:
+        return press.message("outdated_button")
+    try:
+        await services.record_vote(key, entry_id, press.button.vote)
+    except StorageError as exc:
+        logger.error("recording a vote failed: %s", type(exc.__cause__ or exc).__name__)
+        return press.message("error")
+    question = press.question()
+    if press.button.vote < 0 and question:
+        in_background(
+            press.context,
+            services.store_or_fail().log_downvoted_question(key, entry_id, press.lang, question),
+            "logging a downvoted question",
+        )
+    return press.message("vote_thanks")
+
+
+async def _language(press: Press) -> str | None:
+    """Save the chosen language and confirm in it."""
+    if press.key is not None:
+        chosen: Lang = "en" if press.button.value == "en" else "de"
+        services = press.context.services
+        await services.save_language(press.key, chosen)
+        await send_text(
+            press.update, press.context, services.assistant.kb.message("language_set", chosen)
+        )
+    return None
+
+
+async def _menu_item(press: Press) -> str | None:
+    """Open a main-menu item."""
+    await _menu(press.update, press.context, press.button.value, press.lang)
+    return None
+
+
+async def _delete_button(press: Press) -> str | None:
+    """Confirm or cancel deleting the user's data."""
+    if press.key is None:
+        return None
+    confirmed = press.button.value == "yes"
+    return await _delete(
+        press.query, press.context, press.key, confirmed=confirmed, lang=press.lang
+    )
+
+
+_HANDLERS: dict[ButtonKind, Callable[[Press], Awaitable[str | None]]] = {
+    "answer": _answer,
+    "none": _none_of_these,
+    "vote": _vote,
+    "lang": _language,
+    "menu": _menu_item,
+    "delete": _delete_button,
+}
 
 
 async def _menu(update: Update, context: BotContext, item: str, lang: Lang) -> None:

@@ -7,13 +7,12 @@ import hmac
 import json
 import logging
 import signal
-from typing import Any
 
 from aiohttp import web
 from telegram import Update
 
 from bot.config import Config
-from bot.tg.application import allowed_updates
+from bot.tg.application import BotApplication, allowed_updates, running
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
@@ -22,7 +21,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
 
 
-def webhook_app(application: Any, secret: str) -> web.Application:
+def webhook_app(application: BotApplication, secret: str) -> web.Application:
     """Return the aiohttp app that feeds verified updates into the bot's update queue."""
     expected = secret.encode()
 
@@ -47,7 +46,7 @@ def webhook_app(application: Any, secret: str) -> web.Application:
 
 
 async def start_webhook_server(
-    application: Any, config: Config, host: str = "0.0.0.0"
+    application: BotApplication, config: Config, host: str = "0.0.0.0"
 ) -> web.AppRunner:
     """Start the webhook server and register the webhook with Telegram; return the runner."""
     assert config.webhook_secret is not None and config.webhook_url is not None
@@ -63,24 +62,15 @@ async def start_webhook_server(
     return runner
 
 
-async def run_webhook(application: Any, config: Config) -> None:
+async def run_webhook(application: BotApplication, config: Config) -> None:
     """Run the bot in webhook mode until SIGINT or SIGTERM, starting and stopping it fully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await application.initialize()
-    if application.post_init:
-        await application.post_init(application)
-    await application.start()
-    runner = await start_webhook_server(application, config)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+    async with running(application):
+        server = await start_webhook_server(application, config)
+        try:
+            await stop.wait()
+        finally:
+            await server.cleanup()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.tg.application import BotApplication
+from bot.tg.common import BACKGROUND
 from bot.tg.context import Services
 from tests.botapi_stub import BotApiStub
 
@@ -21,7 +22,13 @@ async def settle(
         # task_done() runs after the handler and the (blocking) error handler have finished.
         await app.update_queue.join()
         # Background storage writes the handlers started.
-        await services.drain()
+        await background_done()
+
+
+async def background_done() -> None:
+    """Wait for the work handlers started off the answer path (storage writes, typing)."""
+    tasks = [t for t in asyncio.all_tasks() if t.get_name().startswith(BACKGROUND)]
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def settle_quiet(stub: BotApiStub, quiet: float = 0.5, timeout: float = 30.0) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from bot.bench.common import BenchConfig, child_env
+from benchmarks.common import BenchConfig, child_env
 
 ASK = "python -m bot ask hallo"
 BOT = "run_bot.py: spawn → first sendMessage"

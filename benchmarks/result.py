@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.bench.burst import BurstRow
-from bot.bench.common import BenchConfig, Machine
-from bot.bench.profiling import Profile
-from bot.bench.quality import QualityRow
-from bot.bench.scaling import ScalingRow
-from bot.bench.startup import StartupRow
+from benchmarks.burst import BurstRow
+from benchmarks.common import BenchConfig, Machine
+from benchmarks.profiling import Profile
+from benchmarks.quality import QualityRow
+from benchmarks.scaling import ScalingRow
+from benchmarks.startup import StartupRow
 
 
 @dataclass(frozen=True)

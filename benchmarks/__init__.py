@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.bench.common import ROOT, BenchConfig, machine
-from bot.bench.plot import render_plot
-from bot.bench.report import render_markdown
-from bot.bench.result import BenchResult, TaskInfo
+from benchmarks.common import ROOT, BenchConfig, machine
+from benchmarks.plot import render_plot
+from benchmarks.report import render_markdown
+from benchmarks.result import BenchResult, TaskInfo
 
 MARKDOWN = "benchmarks.md"
 PLOT = "benchmarks.png"
@@ -34,7 +34,7 @@ def measure(
     log: Callable[[str], None] | None = None,
 ) -> BenchResult:
     """Run every benchmark once and return the figures."""
-    from bot.bench import burst, profiling, quality, scaling, startup
+    from benchmarks import burst, profiling, quality, scaling, startup
     from bot.core.evaluation import load_questions
     from bot.core.matcher import Matcher
 

@@ -16,7 +16,7 @@ import snowballstemmer
 from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.bench.common import BenchConfig, latency_ms, time_calls
+from benchmarks.common import BenchConfig, latency_ms, time_calls
 from bot.core.assistant import Assistant
 from bot.core.evaluation import FALLBACK, load_questions
 from bot.core.matcher import Document, Matcher

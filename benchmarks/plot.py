@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bench import burst, startup
-from bot.bench.goals import EXTERNAL_P1_GOAL, FIRST_ANSWER_GOAL_S, P99_GOAL_MS
-from bot.bench.result import BenchResult
+from benchmarks import burst, startup
+from benchmarks.goals import EXTERNAL_P1_GOAL, FIRST_ANSWER_GOAL_S, P99_GOAL_MS
+from benchmarks.result import BenchResult
 
 
 def render_plot(result: BenchResult, path: Path) -> None:

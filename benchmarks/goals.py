@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.bench import burst, startup
-from bot.bench.quality import EXTERNAL, OWN
-from bot.bench.result import BenchResult
-from bot.bench.startup import StartupRow
+from benchmarks import burst, startup
+from benchmarks.quality import EXTERNAL, OWN
+from benchmarks.result import BenchResult
+from benchmarks.startup import StartupRow
 
 EXTERNAL_P1_GOAL = 0.35
 README_BEST_LEXICAL = "0.33"

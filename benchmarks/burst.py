@@ -10,7 +10,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,17 +20,19 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.bench.common import BenchConfig
-from bot.bench.profiling import ON_TEXT, Profile, summarise
+from benchmarks.common import BenchConfig
+from benchmarks.profiling import ON_TEXT, Profile, summarise
 from bot.core.assistant import Assistant
 from bot.core.evaluation import load_questions
-from bot.tg.application import CONCURRENT_UPDATES
+from bot.tg.application import CONCURRENT_UPDATES, build_application, running
 from bot.tg.render import reply_html
+from bot.tg.runner import prepare
 
 if TYPE_CHECKING:
     from tests.botapi_stub import BotApiStub
@@ -82,6 +84,28 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text)
 
 
+class NoRateLimit(BaseRateLimiter[None]):
+    """A rate limiter that sends every request at once: the bot's limiter switched off."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to clean up."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send the request now."""
+        return await callback(*args, **kwargs)
+
+
 @contextlib.asynccontextmanager
 async def echo_bot(stub: BotApiStub, *, like_real: bool = False) -> AsyncIterator[object]:
     """Run a bare echo bot (optionally with the real bot's limiter and concurrency) by polling."""
@@ -96,33 +120,31 @@ async def echo_bot(stub: BotApiStub, *, like_real: bool = False) -> AsyncIterato
     else:
         app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
-    await app.initialize()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+    async with app:  # initialize() now, shutdown() at the end
+        await app.start()
+        assert app.updater is not None
+        try:
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            await app.stop()
 
 
 @contextlib.asynccontextmanager
 async def real_bot(stub: BotApiStub, *, limiter: bool = True) -> AsyncIterator[object]:
-    """Run the real bot Application (tests/tg_harness.running_bot) with a fresh data folder."""
-    from tests.tg_harness import bot_env, running_bot
+    """Run the real bot Application (as shipped) by polling, with a fresh data folder."""
+    from tests.tg_harness import bot_env
 
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     with tempfile.TemporaryDirectory() as data_dir:
-        env = bot_env(stub, Path(data_dir), BOT_WATCH_KNOWLEDGE="0")
-        async with running_bot(env) as (app, _services):
-            saved = app.bot._rate_limiter
-            if not limiter:
-                app.bot._rate_limiter = None
-            try:
-                yield app
-            finally:
-                app.bot._rate_limiter = saved
+        services = prepare(bot_env(stub, Path(data_dir), BOT_WATCH_KNOWLEDGE="0"))
+        app = build_application(services, rate_limiter=None if limiter else NoRateLimit())
+        async with running(app):
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            yield app
 
 
 async def _burst(stub: BotApiStub, texts: Sequence[str], messages: int, chats: int) -> BurstRow:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.bench.common import BenchConfig, latency_ms, time_calls
+from benchmarks.common import BenchConfig, latency_ms, time_calls
 from bot.core.matcher import Document, Matcher
 from bot.core.text import SynonymMap
 
