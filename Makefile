@@ -17,6 +17,7 @@ run: $(STAMP)  ## Telegram bot with TELEGRAM_BOT_TOKEN set, else the console cha
 
 test: $(STAMP)  ## the whole test suite plus lint and type checks
 	$(PY) -m ruff check bot benchmarks tests run_bot.py
+	$(PY) -m ruff format --check bot benchmarks tests run_bot.py
 	$(PY) -m mypy
 	$(PY) -m pytest -q
 

@@ -20,7 +20,7 @@ from benchmarks.common import BenchConfig, latency_ms, time_calls
 from bot.core.assistant import Assistant
 from bot.core.evaluation import FALLBACK, load_questions
 from bot.core.matcher import Document, Matcher
-from bot.core.overlaps import plain_id
+from bot.core.model import Target
 from bot.core.text import SynonymMap
 
 PROJECT = "project matcher (as shipped)"
@@ -28,7 +28,7 @@ OWN = "project eval set"
 EXTERNAL = "covid-qa-de (external)"
 PAIRS_FILE = "eval_question_similarity_de.csv"
 LIMIT = 10
-Ranker = Callable[[str, int], list[str]]
+Ranker = Callable[[str, int], list[Target]]
 _WORD = re.compile(r"\w+")
 _GERMAN = snowballstemmer.stemmer("german")
 
@@ -114,7 +114,7 @@ def covid_task(folder: Path) -> Task | None:
     right: dict[str, set[str]] = {}
     for row in positives:
         right.setdefault(row["question_2"], set()).add(ids[dedup_key(row["question_1"])])
-    documents = [Document(ids[key], "de", text) for key, text in faq.items()]
+    documents = [Document(Target("faq", ids[key]), "de", text) for key, text in faq.items()]
     queries = [(text, frozenset(targets)) for text, targets in right.items()]
     return _task(EXTERNAL, documents, SynonymMap([]), queries)
 
@@ -128,7 +128,7 @@ class _Pool:
         owners = np.array([index[d.target] for d in documents])
         self._starts = np.searchsorted(owners, np.arange(len(self.targets)))
 
-    def top(self, scores: npt.NDArray[np.float64], limit: int) -> list[str]:
+    def top(self, scores: npt.NDArray[np.float64], limit: int) -> list[Target]:
         """Return the best targets with a positive score, best first."""
         best = np.maximum.reduceat(scores, self._starts)
         order = np.argsort(-best, kind="stable")[:limit]
@@ -149,7 +149,7 @@ def _tfidf(make: Callable[[], TfidfVectorizer]) -> Callable[[Task], Ranker]:
         matrix = vectorizer.fit_transform([d.text for d in task.documents]).T.tocsr()
         pool = _Pool(task.documents)
 
-        def rank(text: str, limit: int) -> list[str]:
+        def rank(text: str, limit: int) -> list[Target]:
             scores = (vectorizer.transform([text]) @ matrix).toarray().ravel()
             return pool.top(scores.astype(np.float64), limit)
 
@@ -168,7 +168,7 @@ def _bm25(task: Task) -> Ranker:
     index = BM25Okapi([stemmed_tokens(d.text) for d in task.documents])
     pool = _Pool(task.documents)
 
-    def rank(text: str, limit: int) -> list[str]:
+    def rank(text: str, limit: int) -> list[Target]:
         scores = np.asarray(index.get_scores(stemmed_tokens(text)), dtype=np.float64)
         return pool.top(scores, limit)
 
@@ -197,7 +197,7 @@ def measure(task: Task, method: Method, reps: int) -> QualityRow:
     build_ms = (time.perf_counter_ns() - start) / 1e6
     hits = reciprocal = found = 0.0
     for text, right in task.queries:
-        ranked = [plain_id(t) for t in rank(text, LIMIT)]
+        ranked = [t.id for t in rank(text, LIMIT)]
         hits += bool(ranked) and ranked[0] in right
         found += any(t in right for t in ranked[:5])
         reciprocal += next((1 / (i + 1) for i, t in enumerate(ranked) if t in right), 0.0)

@@ -7,7 +7,7 @@ import random
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from benchmarks.common import BenchConfig, latency_ms, time_calls
 from bot.core.matcher import Document, Matcher
@@ -55,7 +55,8 @@ def synthetic(documents: Sequence[Document], factor: int) -> list[Document]:
     result = list(documents)
     for copy in range(1, factor):
         result.extend(
-            Document(f"{d.target}~{copy}", d.lang, perturb(d.text, rng)) for d in documents
+            Document(replace(d.target, id=f"{d.target.id}~{copy}"), d.lang, perturb(d.text, rng))
+            for d in documents
         )
     return result
 

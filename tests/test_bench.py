@@ -12,6 +12,7 @@ from benchmarks import burst, common, goals, quality, startup
 from benchmarks.result import BenchResult
 from benchmarks.scaling import synthetic
 from bot.core.matcher import Document
+from bot.core.model import Target
 from tests.conftest import ROOT, SHARED
 
 EXTERNAL_DIR = SHARED / "benchmarks" / "covid-qa-de"
@@ -143,14 +144,14 @@ def test_run_bench_measures_once_and_writes_the_page(
 
 def test_synthetic_knowledge_base_is_deterministic_and_perturbed() -> None:
     docs = [
-        Document("faq:a", "de", "Wer hat die Integrationsverträge unterschrieben?"),
-        Document("faq:b", "de", "Was bedeutet ehrenamtlich eigentlich genau?"),
+        Document(Target("faq", "a"), "de", "Wer hat die Integrationsverträge unterschrieben?"),
+        Document(Target("faq", "b"), "de", "Was bedeutet ehrenamtlich eigentlich genau?"),
     ]
     first, again = synthetic(docs, 3), synthetic(docs, 3)
     assert first == again
     assert len(first) == 6
     assert first[:2] == docs
-    assert {d.target for d in first} == {
+    assert {str(d.target) for d in first} == {
         "faq:a",
         "faq:b",
         "faq:a~1",

@@ -12,7 +12,7 @@ import textstat
 from bot.config import Config
 from bot.core.assistant import Assistant, Deployment
 from bot.core.matcher import Candidate
-from bot.core.model import LANGUAGES, Lang, Reply
+from bot.core.model import LANGUAGES, Lang, Reply, Target
 
 # Words that say "here someone will counsel you / help you / listen to you".
 OFFERS_HELP = re.compile(
@@ -166,7 +166,7 @@ def test_a_message_that_might_mean_danger_gets_that_help_before_the_fallback(
     # Below the suggestion threshold but above the emergency hint: a fallback with a first line.
     score = (assistant.settings.emergency_hint + assistant.settings.suggest_threshold) / 2
     for lang in LANGUAGES:
-        reply = assistant.decide([Candidate(f"intent:{intent}", score)], lang)
+        reply = assistant.decide([Candidate(Target("intent", intent), score)], lang)
         assert reply.kind == "fallback"
         assert reply.text.index(number) < reply.text.index("\n\n"), reply.text
         assert reply.links[0].url == first_link

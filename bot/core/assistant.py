@@ -10,12 +10,19 @@ from pathlib import Path
 from bot.core.language import Vocabulary, choose_language, supported
 from bot.core.loader import load_knowledge
 from bot.core.matcher import Candidate, Document, Matcher, MatcherSettings
-from bot.core.model import LANGUAGES, Entry, Intent, KnowledgeBase, Lang, Link, Reply, Suggestion
+from bot.core.model import (
+    LANGUAGES,
+    Entry,
+    Intent,
+    KnowledgeBase,
+    Lang,
+    Link,
+    Reply,
+    Suggestion,
+    Target,
+)
 from bot.core.problems import Problem
 from bot.core.text import SynonymMap
-
-FAQ = "faq:"
-INTENT = "intent:"
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,11 @@ def _documents(kb: KnowledgeBase) -> list[Document]:
             lines = [text.title, *text.questions]
             if text.keywords:
                 lines.append(" ".join(text.keywords))
-            docs.extend(Document(FAQ + entry.id, lang, line) for line in lines)
+            docs.extend(Document(Target("faq", entry.id), lang, line) for line in lines)
     for intent in kb.intents.values():
         for lang, itext in intent.texts.items():
-            docs.extend(Document(INTENT + intent.id, lang, line) for line in itext.examples)
+            target = Target("intent", intent.id)
+            docs.extend(Document(target, lang, line) for line in itext.examples)
     return docs
 
 
@@ -95,10 +103,9 @@ class Assistant:
         """Turn ranked candidates into a direct answer, suggestions or a fallback."""
         s = self.settings
         likely = [c for c in candidates if c.score >= s.suggest_threshold]
-        for candidate in likely:
-            intent = self.kb.intents.get(candidate.target.removeprefix(INTENT))
-            if candidate.target.startswith(INTENT) and intent and intent.high_priority:
-                return self._intent_reply(intent, candidate.score, lang)
+        urgent = self._urgent(likely)
+        if urgent is not None:
+            return self._intent_reply(urgent[0], urgent[1], lang)
         if not likely:
             return self.fallback(lang, candidates)
         top = likely[0]
@@ -106,9 +113,9 @@ class Assistant:
         if top.score >= s.answer_threshold and top.score - runner_up >= s.margin:
             return self._target_reply(top, lang)
         suggestions = [
-            Suggestion(c.target.removeprefix(FAQ), self.title(c.target.removeprefix(FAQ), lang))
+            Suggestion(c.target.id, self.title(c.target.id, lang))
             for c in likely
-            if c.target.startswith(FAQ)
+            if c.target.kind == "faq"
         ][: s.max_suggestions]
         if top.score >= s.answer_threshold and len(suggestions) <= 1:
             return self._target_reply(top, lang)
@@ -125,10 +132,10 @@ class Assistant:
 
     def _target_reply(self, candidate: Candidate, lang: Lang) -> Reply:
         """Answer with the entry or intent a candidate stands for."""
-        if candidate.target.startswith(INTENT):
-            intent = self.kb.intents[candidate.target.removeprefix(INTENT)]
+        if candidate.target.kind == "intent":
+            intent = self.kb.intents[candidate.target.id]
             return self._intent_reply(intent, candidate.score, lang)
-        return self.entry_reply(candidate.target.removeprefix(FAQ), lang, candidate.score)
+        return self.entry_reply(candidate.target.id, lang, candidate.score)
 
     def entry_reply(self, entry_id: str, lang: str | None, score: float = 1.0) -> Reply:
         """Answer with one knowledge entry (also used when a suggestion button is pressed)."""
@@ -166,9 +173,9 @@ class Assistant:
         # Ranking `limit` more than there are intents leaves `limit` entries after dropping them.
         ranked = self.matcher.rank(text, limit=limit + len(self.kb.intents))
         return [
-            self.entry_reply(c.target.removeprefix(FAQ), lang, c.score)
+            self.entry_reply(c.target.id, lang, c.score)
             for c in ranked
-            if c.target.startswith(FAQ) and c.score >= self.settings.suggest_threshold
+            if c.target.kind == "faq" and c.score >= self.settings.suggest_threshold
         ][:limit]
 
     def _intent_reply(self, intent: Intent, score: float, lang: Lang) -> Reply:
@@ -191,19 +198,20 @@ class Assistant:
         """Honestly say the bot does not know, what it can do, and where to ask instead."""
         text = self.kb.message("fallback", lang)
         links = self.partner_links()
-        urgent = self._urgent_intent(candidates or [])
-        if urgent is not None:
-            text = self.kb.message(f"fallback_{urgent.id}", lang) + "\n\n" + text
-            links = self.service_links(urgent.services) + links
+        urgent = self._urgent(candidates or [])
+        if urgent is not None and urgent[1] >= self.settings.emergency_hint:
+            intent = urgent[0]
+            text = self.kb.message(f"fallback_{intent.id}", lang) + "\n\n" + text
+            links = self.service_links(intent.services) + links
         top = candidates[0].score if candidates else 0.0
         return Reply("fallback", None, top, lang, text, links=tuple(links))
 
-    def _urgent_intent(self, candidates: list[Candidate]) -> Intent | None:
-        """Return the best high-priority intent (danger, crisis) if it is a plausible reading."""
+    def _urgent(self, candidates: list[Candidate]) -> tuple[Intent, float] | None:
+        """Return the best-ranked high-priority intent (danger, crisis) and its score."""
         for c in candidates:
-            intent = self.kb.intents.get(c.target.removeprefix(INTENT))
-            if c.target.startswith(INTENT) and intent and intent.high_priority:
-                return intent if c.score >= self.settings.emergency_hint else None
+            intent = self.kb.intents.get(c.target.id) if c.target.kind == "intent" else None
+            if intent is not None and intent.high_priority:
+                return intent, c.score
         return None
 
     def contacts(self, lang: str | None) -> Reply:

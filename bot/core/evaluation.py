@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from bot.core.assistant import FAQ, Assistant
+from bot.core.assistant import Assistant
 from bot.core.model import Reply
-from bot.core.overlaps import held_out_rankings, plain_id
+from bot.core.overlaps import held_out_rankings
 
 FALLBACK = "fallback"
 
@@ -139,7 +139,7 @@ def evaluate(
             result.top1_hits += 1
         else:
             result.confusions[(question.expect, got)] += 1
-        ranked = [plain_id(c.target) for c in assistant.matcher.rank(question.q, limit=10)]
+        ranked = [c.target.id for c in assistant.matcher.rank(question.q, limit=10)]
         result.ranked_hits += bool(ranked) and ranked[0] == question.expect
         if question.expect in ranked:
             result.reciprocal_ranks += 1 / (ranked.index(question.expect) + 1)
@@ -151,14 +151,14 @@ def evaluate(
 def _leave_one_out(assistant: Assistant, result: EvalResult) -> None:
     """Rank each knowledge paraphrase with itself held out; count where it lands."""
     for doc, ranked in held_out_rankings(assistant):
-        if not doc.target.startswith(FAQ):
+        if doc.target.kind != "faq":
             continue
-        got = plain_id(ranked[0].target) if ranked else FALLBACK
+        got = ranked[0].target.id if ranked else FALLBACK
         result.loo_total += 1
-        if got == plain_id(doc.target):
+        if got == doc.target.id:
             result.loo_hits += 1
         else:
-            result.loo_confusions[(plain_id(doc.target), got)] += 1
+            result.loo_confusions[(doc.target.id, got)] += 1
 
 
 def format_report(result: EvalResult, top: int = 12) -> str:

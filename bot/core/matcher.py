@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from bot.core.model import Lang
+from bot.core.model import Lang, Target
 from bot.core.text import SynonymMap, fold, word_features
 
 
@@ -31,7 +31,7 @@ class MatcherSettings:
 class Document:
     """One paraphrase (example question, title or keyword line) of a target."""
 
-    target: str
+    target: Target
     lang: Lang
     text: str
 
@@ -40,7 +40,7 @@ class Document:
 class Candidate:
     """A target with its score for one message."""
 
-    target: str
+    target: Target
     score: float
 
 
@@ -58,7 +58,7 @@ class Matcher:
         self.settings = settings or MatcherSettings()
         self._synonyms = synonyms
         ordered = sorted(documents, key=lambda d: d.target)
-        self.targets: list[str] = sorted({d.target for d in ordered})
+        self.targets: list[Target] = sorted({d.target for d in ordered})
         index = {t: i for i, t in enumerate(self.targets)}
         self._doc_target = np.array([index[d.target] for d in ordered])
         self._starts = np.searchsorted(self._doc_target, np.arange(len(self.targets)))

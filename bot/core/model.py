@@ -13,6 +13,20 @@ Action = Literal["none", "contacts", "language", "help_services", "menu"]
 ACTIONS: tuple[str, ...] = ("none", "contacts", "language", "help_services", "menu")
 
 
+TargetKind = Literal["faq", "intent"]
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """What a paraphrase belongs to and an answer points at: an entry ("faq") or an intent."""
+
+    kind: TargetKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
 @dataclass(frozen=True)
 class Link:
     """A titled https link shown as a button."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.assistant import FAQ, INTENT, Assistant
+from bot.core.assistant import Assistant
 from bot.core.matcher import Candidate, Document
 
 
@@ -23,11 +23,6 @@ class Overlap:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:1: {self.owner}'s question '{self.question}' is answered by {self.winner} ({self.score:.2f})"
-
-
-def plain_id(target: str) -> str:
-    """Strip the faq:/intent: prefix from a matcher target."""
-    return target.removeprefix(FAQ).removeprefix(INTENT)
 
 
 def held_out_rankings(
@@ -48,7 +43,7 @@ def find_overlaps(assistant: Assistant) -> list[Overlap]:
     overlaps = []
     lines: dict[str, list[str]] = {}
     for doc, ranked in held_out_rankings(assistant, limit=assistant.settings.candidates):
-        owner = plain_id(doc.target)
+        owner = doc.target.id
         reply = assistant.decide(ranked, doc.lang)
         got = reply.id if reply.kind != "suggestions" else reply.suggestions[0].id
         if reply.kind == "fallback" or got is None or got == owner:

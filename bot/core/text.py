@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -79,8 +79,3 @@ class SynonymMap:
 def word_features(folded: str) -> list[str]:
     """Return stemmed word features of folded, synonym-mapped text."""
     return [stem for token in tokens(folded) for stem in stems(token)]
-
-
-def normalise_all(texts: Iterable[str], synonyms: SynonymMap) -> list[str]:
-    """Fold and synonym-map many texts."""
-    return [synonyms.apply(fold(text)) for text in texts]

@@ -50,8 +50,3 @@ def mondays(first: date, last: date) -> list[date]:
 def german_date(day: date) -> str:
     """Format a date the German way, e.g. 31.01.2026."""
     return day.strftime("%d.%m.%Y")
-
-
-def week_label(year: int, week: int) -> str:
-    """Return a short week label such as "KW 05/2026"."""
-    return f"KW {week:02d}/{year}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from bot.core.assistant import FAQ, Assistant
+from bot.core.assistant import Assistant
 from bot.core.model import LANGUAGES
 from bot.report.model import Suggestion
 from bot.report.snippets import add_to_entry, new_entry
@@ -59,12 +59,12 @@ def nearest_entry(assistant: Assistant, questions: Sequence[str]) -> tuple[str |
     wins: Counter[str] = Counter()
     totals: defaultdict[str, float] = defaultdict(float)
     for text, count in sorted(Counter(questions).items()):
-        ranked = [c for c in assistant.matcher.rank(text, limit=limit) if c.target.startswith(FAQ)]
+        ranked = [c for c in assistant.matcher.rank(text, limit=limit) if c.target.kind == "faq"]
         if not ranked:
             continue
-        wins[ranked[0].target.removeprefix(FAQ)] += count
+        wins[ranked[0].target.id] += count
         for candidate in ranked:
-            totals[candidate.target.removeprefix(FAQ)] += candidate.score * count
+            totals[candidate.target.id] += candidate.score * count
     if not wins:
         return None, 0.0
     # Most wins; then the higher total score; then the id, so the result never flickers.

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 # The question behind each recent reply is kept in memory only, so "none of these" and 👎 can
 # log the question that failed; bounded so a busy day cannot grow memory.
 PENDING_LIMIT = 2000
+# Saved language choices cached per user key; bounded the same way (a miss re-reads the db).
+LANGUAGE_CACHE_LIMIT = 10_000
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Services:
     holder: AssistantHolder
     hmac_key: bytes
     store: Store | None = None
-    _languages: dict[str, str | None] = field(default_factory=dict)
+    _languages: OrderedDict[str, str | None] = field(default_factory=OrderedDict)
     _pending: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     watcher: asyncio.Task[None] | None = None
     watch_stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -49,7 +51,7 @@ class Services:
         """Return the user's saved language (cached after the first read)."""
         if key not in self._languages:
             try:
-                self._languages[key] = await self.store_or_fail().get_language(key)
+                self._cache_language(key, await self.store_or_fail().get_language(key))
             except StorageError:
                 logger.exception("reading a language preference failed")
                 return None
@@ -59,7 +61,14 @@ class Services:
         """Save the user's language choice."""
         # Database first: if the write fails, the cache must not pretend it worked.
         await self.store_or_fail().set_language(key, lang)
+        self._cache_language(key, lang)
+
+    def _cache_language(self, key: str, lang: str | None) -> None:
+        """Remember a user's language, forgetting the least recently cached beyond the limit."""
         self._languages[key] = lang
+        self._languages.move_to_end(key)
+        while len(self._languages) > LANGUAGE_CACHE_LIMIT:
+            self._languages.popitem(last=False)
 
     async def forget_user(self, key: str, private_chat_id: int | None = None) -> int:
         """Delete everything stored about a user, in the database and in memory."""
