@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -55,7 +56,7 @@ def test_out_of_scope_gets_honest_fallback_with_partner_links(assistant: Assista
 def test_danger_answers_with_police_first(assistant: Assistant) -> None:
     reply = assistant.answer("ich werde bedroht und hab angst")
     assert reply.kind == "intent" and reply.id == "danger"
-    assert reply.text.index("110") < reply.text.find("response") or "response" not in reply.text
+    assert reply.text.index("110") < reply.text.index("112") < reply.text.index("response.")
 
 
 def test_contacts_intent_lists_all_partners(assistant: Assistant) -> None:
@@ -65,16 +66,33 @@ def test_contacts_intent_lists_all_partners(assistant: Assistant) -> None:
     assert {p.url for p in assistant.kb.partners.values()} <= urls
 
 
-def test_suggestions_are_at_most_three_entries(assistant: Assistant) -> None:
-    # Scan the evaluation-independent sample of short keyword questions for any suggestion reply.
-    replies = [
-        assistant.answer(q) for q in ("vertrag", "jugend", "hilfe beratung", "verband", "projekt")
+# Short, vague questions that get "did you mean" suggestions today; the first four have more
+# than three likely entries, so the cap at three is really applied.
+SUGGESTION_QUESTIONS = ("bedeutung", "counselling", "website", "verträge", "familie", "verein")
+
+
+def _likely_entries(assistant: Assistant, question: str) -> list[str]:
+    """Return the entries that rank above the suggestion threshold for a question, best first."""
+    threshold = assistant.settings.suggest_threshold
+    return [
+        c.target.id
+        for c in assistant.matcher.rank(question, limit=6)
+        if c.target.kind == "faq" and c.score >= threshold
     ]
-    for reply in replies:
-        assert len(reply.suggestions) <= 3
-        if reply.kind == "suggestions":
-            assert all(s.id in assistant.kb.entries for s in reply.suggestions)
-            assert all(s.question for s in reply.suggestions)
+
+
+def test_suggestions_are_at_most_three_entries(assistant: Assistant) -> None:
+    replies = {q: assistant.answer(q) for q in SUGGESTION_QUESTIONS}
+    suggesting = {q: r for q, r in replies.items() if r.kind == "suggestions"}
+    assert len(suggesting) >= 4, {q: r.kind for q, r in replies.items()}
+    over_three = [q for q in suggesting if len(_likely_entries(assistant, q)) > 3]
+    assert over_three, "no question had more than three likely entries"
+    for question, reply in suggesting.items():
+        ids = [s.id for s in reply.suggestions]
+        # The best likely entries, at most three, each once.
+        assert ids == _likely_entries(assistant, question)[:3], question
+        assert 1 <= len(ids) <= 3 and len(set(ids)) == len(ids), question
+        assert all(s.question for s in reply.suggestions)
 
 
 def test_entry_reply_for_button_press(assistant: Assistant) -> None:
@@ -97,26 +115,45 @@ def test_operator_placeholder_is_filled(assistant: Assistant) -> None:
             assert "{operator}" not in text and "{retention_days}" not in text
 
 
-BAD_INPUTS = [
+# Input with nothing in it to answer: the honest fallback, never a guess.
+NOISE_INPUTS = [
     "",
     "   \n\t ",
     "😀😀😀",
     "a" * 10_000,
-    "Jugendring " * 2000,
     "\x00\x01\x02\x1b[31m",
     "\u202eرسالة باللغة العربية\u202c",
-    "<b>Hallo</b> <script>alert(1)</script>",
     "**fett** _kursiv_ [link](https://example.com)",
-    "'; DROP TABLE questions; --",
     "\ud83d",
 ]
 
 
-@pytest.mark.parametrize("text", BAD_INPUTS)
-def test_bad_input_gets_a_proper_reply(assistant: Assistant, text: str) -> None:
+@pytest.mark.parametrize("text", NOISE_INPUTS)
+def test_noise_gets_the_fallback(assistant: Assistant, text: str) -> None:
     reply = assistant.answer(text)
+    assert (reply.kind, reply.id) == ("fallback", None)
+    assert reply.text.strip() and reply.links
+    # The reply can be sent as it is: nothing of the input leaks in, it encodes as UTF-8.
+    json.dumps(reply.to_json_dict(), ensure_ascii=False).encode("utf-8")
+
+
+# Real words inside repetition, markup or an injection attempt: read like the plain words.
+@pytest.mark.parametrize(
+    ("text", "plain", "kind"),
+    [
+        ("Jugendring " * 2000, "Jugendring", "faq"),
+        ("<b>Hallo</b> <script>alert(1)</script>", "hallo", "intent"),
+        ("'; DROP TABLE questions; --", "drop table questions", None),
+    ],
+)
+def test_wrapped_words_are_read_like_plain_words(
+    assistant: Assistant, text: str, plain: str, kind: str | None
+) -> None:
+    reply, expected = assistant.answer(text), assistant.answer(plain)
+    assert (reply.kind, reply.id, reply.lang) == (expected.kind, expected.id, expected.lang)
     assert reply.text.strip()
-    assert reply.kind in ("faq", "intent", "suggestions", "fallback")
+    if kind is not None:
+        assert reply.kind == kind
 
 
 def test_json_contract_shape(assistant: Assistant) -> None:

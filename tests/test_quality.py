@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,8 @@ import pytest
 import yaml
 
 from bot.core.assistant import Assistant
-from bot.core.evaluation import evaluate, format_report, load_questions
-from tests.conftest import ROOT, SHARED
+from bot.core.evaluation import GATES, evaluate, format_report, load_questions
+from tests.conftest import INTENTS, KNOWLEDGE, ROOT, SHARED
 
 EVAL_FILE = ROOT / "tests" / "eval" / "questions.yaml"
 SAMPLES = SHARED / "sample-questions.yaml"
@@ -33,9 +34,7 @@ def test_evaluation_table_names_only_known_ids(assistant: Assistant) -> None:
 def test_quality_gates(assistant: Assistant) -> None:
     result = evaluate(assistant, load_questions(EVAL_FILE))
     print(format_report(result))
-    assert result.top1 >= 0.90, format_report(result)
-    assert result.fallback_recall >= 0.90, format_report(result)
-    assert result.lang_hits == result.lang_checked, format_report(result)
+    assert not GATES.failures(result), format_report(result)
 
 
 def _samples() -> list[dict[str, Any]]:
@@ -67,8 +66,25 @@ def test_shared_sample_question(assistant: Assistant, sample: dict[str, Any]) ->
         assert reply.lang == sample["lang"]
 
 
-def test_eval_file_path_is_the_cli_default() -> None:
-    from bot.cli import DEFAULT_EVAL_FILE
+def test_cli_eval_measures_this_table_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `python -m bot eval` without --file, run from a project folder, measures the table at
+    # the place EVAL_FILE has in this one: here a two-question table, one of each kind.
+    table = tmp_path / EVAL_FILE.relative_to(ROOT)
+    table.parent.mkdir(parents=True)
+    table.write_text(
+        "version: 1\nquestions:\n"
+        '  - {q: "Was macht der Hessische Jugendring?", expect: partner-jugendring}\n'
+        '  - {q: "Wer wird deutscher Meister im Fußball?", expect: fallback}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith(("TELEGRAM_", "BOT_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
+    monkeypatch.setenv("BOT_INTENTS_DIR", str(INTENTS))
+    from bot.cli import main
 
-    assert (ROOT / DEFAULT_EVAL_FILE) == EVAL_FILE
-    assert isinstance(DEFAULT_EVAL_FILE, Path)
+    assert main(["eval", "--no-loo"]) == 0
+    assert "questions: 1 in scope, 1 out of scope" in capsys.readouterr().out

@@ -1,7 +1,9 @@
 """Soak test: thousands of updates from hundreds of chats through the real Application.
 
 Everything runs on loopback in this process: the bot (python-telegram-bot, real SQLite) and
-the Bot API stand-in. The run is bounded in count (waves of updates) and in time.
+the Bot API stand-in. The run is bounded in count (waves of updates). Time and memory are
+printed, not asserted: on a busy machine they say little about the bot, and the benchmarks
+are where such figures are reported.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ SEED = 20240615
 CHATS = 200
 WAVES = 10
 WAVE_SIZE = 520  # 5,200 updates in all
-TIME_LIMIT_S = 90.0
-RSS_GROWTH_LIMIT_MIB = 50.0
+# Only guards against a hang: a wave that is not done by then never will be.
+WAVE_TIMEOUT_S = 300.0
 FIRST_CHAT = 700_000
 QUESTIONS = (
     "Was macht der Hessische Jugendring?",
@@ -195,7 +197,7 @@ async def test_soak_thousands_of_updates_from_hundreds_of_chats(
         started = time.monotonic()
         for _wave in range(WAVES):
             wave = plan.queue_wave(stub, WAVE_SIZE)
-            await settle(stub, app, services, timeout=TIME_LIMIT_S)
+            await settle(stub, app, services, timeout=WAVE_TIMEOUT_S)
             check_wave(stub, wave)
             plan.remember_replies(stub)
             kinds += wave.kinds
@@ -228,5 +230,3 @@ async def test_soak_thousands_of_updates_from_hundreds_of_chats(
     assert errors == []
     assert questions == logged  # no question-log write lost
     assert votes == len(plan.votes)
-    assert elapsed < TIME_LIMIT_S
-    assert rss_end - rss_start < RSS_GROWTH_LIMIT_MIB

@@ -413,19 +413,23 @@ async def test_reads_never_see_a_write_in_progress(store: Store) -> None:
         await release.wait()
         raise RuntimeError("changed my mind")
 
+    finished: list[str] = []
     write = asyncio.create_task(store._writer.submit(slow_job))
+    write.add_done_callback(lambda _: finished.append("write"))
     try:
         await asyncio.wait_for(inserted.wait(), timeout=5)
         read = asyncio.create_task(store.get_language(ALICE))
-        await asyncio.sleep(0.05)
-        read_finished_early = read.done()
+        read.add_done_callback(lambda _: finished.append("read"))
+        # One turn of the loop: the read starts and either waits for the lock or, without
+        # one, queues its SELECT on the shared connection ahead of the job's ROLLBACK.
+        await asyncio.sleep(0)
     finally:
         # Always let the job end, or the fixture's close() would wait for it forever.
         release.set()
     with pytest.raises(RuntimeError):
         await write
     assert await read is None
-    assert not read_finished_early
+    assert finished == ["write", "read"]
 
 
 async def test_close_waits_for_queued_writes(db_path: Path) -> None:

@@ -25,14 +25,13 @@ def test_markup_and_punctuation_become_spaces() -> None:
 
 def test_synonyms_map_to_first_word() -> None:
     synonyms = SynonymMap([["drk", "deutsches rotes kreuz", "rotes kreuz", "red cross"]])
-    assert synonyms.apply(fold("Was macht das Rote Kreuz?")) == "was macht das rote kreuz"
     assert synonyms.apply(fold("Rotes Kreuz und Red Cross")) == "drk und drk"
+    # The longest variant wins: not "deutsches drk".
+    assert synonyms.apply(fold("Deutsches Rotes Kreuz hilft")) == "drk hilft"
 
 
 def test_word_features_are_stemmed() -> None:
-    assert word_features(fold("Verträge")) == word_features(
-        fold("Vertrag")
-    ) or "vertrag" in word_features(fold("Verträge"))
+    assert word_features(fold("Verträge")) == word_features(fold("Vertrag")) == ["vertrag"]
 
 
 @given(st.text())
