@@ -14,12 +14,24 @@ from typing import TextIO
 
 from bot.config import Config, ConfigError
 from bot.core.assistant import Assistant
-from bot.core.evaluation import GATES, QualityGates, evaluate, format_report, load_questions
+from bot.core.evaluation import (
+    GATES,
+    TEST_GATES,
+    QualityGates,
+    cross_validation,
+    evaluate,
+    format_report,
+    load_questions,
+    summary_line,
+)
 from bot.core.model import Reply
 from bot.core.overlaps import find_overlaps
 from bot.core.problems import KnowledgeError
 
+# The dev part of the evaluation table (may be used for tuning) and the held-out test part.
 DEFAULT_EVAL_FILE = Path("tests/eval/questions.yaml")
+DEFAULT_TEST_FILE = Path("tests/eval/test.yaml")
+CV_FOLDS = 5
 EXIT_DATA_ERROR = 1
 EXIT_CONFIG_ERROR = 2
 
@@ -107,6 +119,16 @@ def cmd_eval(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
     result = evaluate(assistant, load_questions(args.file), loo=not args.no_loo)
     out.write(format_report(result) + "\n")
     failed = QualityGates(args.min_top1, args.min_rejection).failures(result)
+    out.write(summary_line(f"dev part ({args.file})", result) + "\n")
+    if args.test_file.is_file():
+        test = evaluate(assistant, load_questions(args.test_file), loo=False)
+        out.write(summary_line(f"test part ({args.test_file})", test) + "\n")
+        failed += [f"test part: {f}" for f in TEST_GATES.failures(test)]
+    if not args.no_cv:
+        out.write(
+            f"cross-validation ({CV_FOLDS}-fold) top-1: {cross_validation(assistant, CV_FOLDS):.3f}"
+            " (example questions, titles and keywords; a fresh matcher per fold)\n"
+        )
     if failed:
         out.write("FAILED: " + "; ".join(failed) + "\n")
         return EXIT_DATA_ERROR
@@ -229,7 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_EVAL_FILE,
         help=f"evaluation table (default {DEFAULT_EVAL_FILE})",
     )
+    ev.add_argument(
+        "--test-file",
+        type=Path,
+        default=DEFAULT_TEST_FILE,
+        help=f"held-out test part, never used for tuning (default {DEFAULT_TEST_FILE})",
+    )
     ev.add_argument("--no-loo", action="store_true", help="skip the leave-one-paraphrase-out check")
+    ev.add_argument("--no-cv", action="store_true", help="skip the k-fold cross-validation")
     ev.add_argument(
         "--min-top1",
         type=float,

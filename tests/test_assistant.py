@@ -174,3 +174,18 @@ def test_core_imports_no_telegram_or_database() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_story_in_front_does_not_drown_the_question(assistant: Assistant) -> None:
+    # Ranked as a whole this story only gets "did you mean"; its last sentence is the question.
+    story = (
+        "Hallo erstmal! Ich bin neu in Frankfurt und hab eine Frage. "
+        "Was macht eigentlich der Hessische Jugendring?"
+    )
+    reply = assistant.answer(story)
+    assert (reply.kind, reply.id) == ("faq", "partner-jugendring")
+
+
+def test_a_greeting_in_a_longer_message_does_not_win_by_itself(assistant: Assistant) -> None:
+    reply = assistant.answer("Hallo! Ich suche eine Beratung für binationale Paare, gibt es das?")
+    assert reply.id == "binational-beratung"

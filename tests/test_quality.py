@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from bot.core.assistant import Assistant
-from bot.core.evaluation import GATES, evaluate, format_report, load_questions
+from bot.core.evaluation import GATES, TEST_GATES, evaluate, format_report, load_questions
 from tests.conftest import INTENTS, KNOWLEDGE, ROOT, SHARED
 
 EVAL_FILE = ROOT / "tests" / "eval" / "questions.yaml"
+TEST_FILE = ROOT / "tests" / "eval" / "test.yaml"
 SAMPLES = SHARED / "sample-questions.yaml"
 
 
@@ -27,8 +28,16 @@ def test_evaluation_table_is_big_and_varied() -> None:
 
 def test_evaluation_table_names_only_known_ids(assistant: Assistant) -> None:
     known = set(assistant.kb.entries) | set(assistant.kb.intents) | {"fallback"}
-    unknown = {q.expect for q in load_questions(EVAL_FILE)} - known
+    asked = [*load_questions(EVAL_FILE), *load_questions(TEST_FILE)]
+    unknown = {q.expect for q in asked} - known
     assert not unknown
+
+
+def test_held_out_test_part_stays_above_its_floor(assistant: Assistant) -> None:
+    result = evaluate(assistant, load_questions(TEST_FILE), loo=False)
+    print(format_report(result))
+    assert result.in_scope >= 120 and result.out_of_scope >= 40
+    assert not TEST_GATES.failures(result), format_report(result)
 
 
 def test_quality_gates(assistant: Assistant) -> None:
@@ -79,6 +88,13 @@ def test_cli_eval_measures_this_table_by_default(
         '  - {q: "Wer wird deutscher Meister im Fußball?", expect: fallback}\n',
         encoding="utf-8",
     )
+    # The held-out test part beside it, answered wrongly on purpose: its floor must fail eval.
+    (tmp_path / TEST_FILE.relative_to(ROOT)).write_text(
+        "version: 1\nquestions:\n"
+        '  - {q: "Was macht der Hessische Jugendring?", expect: vertrag-drk}\n'
+        '  - {q: "Wer wird deutscher Meister im Fußball?", expect: fallback}\n',
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     for name in [n for n in os.environ if n.startswith(("TELEGRAM_", "BOT_"))]:
         monkeypatch.delenv(name)
@@ -86,5 +102,19 @@ def test_cli_eval_measures_this_table_by_default(
     monkeypatch.setenv("BOT_INTENTS_DIR", str(INTENTS))
     from bot.cli import main
 
-    assert main(["eval", "--no-loo"]) == 0
-    assert "questions: 1 in scope, 1 out of scope" in capsys.readouterr().out
+    assert main(["eval", "--no-loo", "--no-cv"]) == 1
+    out = capsys.readouterr().out
+    assert "questions: 1 in scope, 1 out of scope" in out
+    assert "dev part (tests/eval/questions.yaml) top-1: 1.000" in out
+    assert "test part (tests/eval/test.yaml) top-1: 0.000" in out
+    assert "FAILED: test part: top-1 0.0% < 75%" in out
+
+
+def test_cli_eval_prints_cross_validation(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    empty = ROOT / "tests" / "eval" / "no-such-file.yaml"
+    main(["eval", "--no-loo", "--test-file", str(empty)])
+    assert re.search(
+        r"^cross-validation \(5-fold\) top-1: 0\.\d{3} ", capsys.readouterr().out, re.M
+    )

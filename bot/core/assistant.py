@@ -22,7 +22,7 @@ from bot.core.model import (
     Target,
 )
 from bot.core.problems import Problem
-from bot.core.text import SynonymMap
+from bot.core.text import SynonymMap, message_parts
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class AssistantSettings:
     # How many ranked targets the decision looks at, and how many it offers as "did you mean".
     candidates: int = 6
     max_suggestions: int = 3
+    # Parts of a long message (sentences, clauses) shorter than this are not ranked alone.
+    min_part_words: int = 3
+    # A part's score counts this much: a short clause matches some entry by chance more easily.
+    part_weight: float = 0.9
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
 
 
@@ -95,9 +99,26 @@ class Assistant:
 
     def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
-        candidates = self.matcher.rank(text, limit=self.settings.candidates)
+        candidates = self.rank(text)
         reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
         return self.decide(candidates, reply_lang)
+
+    def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
+        """Rank targets for the whole message and for each of its parts, best first.
+
+        A story or a greeting in front of the question must not drown it: each sentence or
+        clause is ranked too, and a target keeps its best score. Small talk (greetings,
+        thanks) counts only for the whole message, so "Hallo, …" does not win by its "Hallo".
+        """
+        limit = limit or self.settings.candidates
+        best = {c.target: c.score for c in self.matcher.rank(text, limit=limit)}
+        for part in message_parts(text, self.settings.min_part_words):
+            for c in self.matcher.rank(part, limit=limit):
+                if c.target.kind == "faq" or self.kb.intents[c.target.id].high_priority:
+                    score = c.score * self.settings.part_weight
+                    best[c.target] = max(best.get(c.target, 0.0), score)
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [Candidate(target, score) for target, score in ranked[:limit]]
 
     def decide(self, candidates: list[Candidate], lang: Lang) -> Reply:
         """Turn ranked candidates into a direct answer, suggestions or a fallback."""

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sklearn.model_selection import StratifiedKFold
 
 from bot.core.assistant import Assistant
+from bot.core.matcher import Matcher
 from bot.core.model import Reply
 from bot.core.overlaps import held_out_rankings
+from bot.core.text import SynonymMap
 
 FALLBACK = "fallback"
 
@@ -31,6 +34,7 @@ class QualityGates:
 
     top1: float = 0.9
     rejection: float = 0.9
+    every_language: bool = True
 
     def failures(self, result: EvalResult) -> list[str]:
         """Return one line per gate the result misses (empty when all hold)."""
@@ -41,12 +45,16 @@ class QualityGates:
             failed.append(
                 f"out-of-scope rejection {result.fallback_recall:.1%} < {self.rejection:.0%}"
             )
-        if result.lang_hits < result.lang_checked:
+        if self.every_language and result.lang_hits < result.lang_checked:
             failed.append(f"reply language {result.lang_hits}/{result.lang_checked}")
         return failed
 
 
+# The dev part (tests/eval/questions.yaml) may be used to choose thresholds and weights.
 GATES = QualityGates()
+# The held-out test part (tests/eval/test.yaml) is never used for choosing anything; this floor
+# only stops it from sliding back (measured 77 % / 82 % when it was written; issue 12 aims higher).
+TEST_GATES = QualityGates(top1=0.75, rejection=0.75, every_language=False)
 
 
 @dataclass
@@ -62,6 +70,7 @@ class EvalResult:
     fallback_false: int = 0
     lang_checked: int = 0
     lang_hits: int = 0
+    direct: int = 0
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     loo_total: int = 0
     loo_hits: int = 0
@@ -71,6 +80,11 @@ class EvalResult:
     def top1(self) -> float:
         """Share of in-scope questions whose reply (or first suggestion) is the expected id."""
         return self.top1_hits / max(self.in_scope, 1)
+
+    @property
+    def direct_share(self) -> float:
+        """Share of in-scope questions that got a direct answer (not a list, not a fallback)."""
+        return self.direct / max(self.in_scope, 1)
 
     @property
     def ranking_top1(self) -> float:
@@ -135,11 +149,12 @@ def evaluate(
             continue
         result.in_scope += 1
         result.fallback_false += got == FALLBACK
+        result.direct += reply.kind in ("faq", "intent")
         if got == question.expect:
             result.top1_hits += 1
         else:
             result.confusions[(question.expect, got)] += 1
-        ranked = [c.target.id for c in assistant.matcher.rank(question.q, limit=10)]
+        ranked = [c.target.id for c in assistant.rank(question.q, limit=10)]
         result.ranked_hits += bool(ranked) and ranked[0] == question.expect
         if question.expect in ranked:
             result.reciprocal_ranks += 1 / (ranked.index(question.expect) + 1)
@@ -170,6 +185,7 @@ def format_report(result: EvalResult, top: int = 12) -> str:
         f"MRR@10:                                    {result.mrr:.3f}",
         f"fallback recall (out-of-scope rejected):   {result.fallback_recall:.1%}",
         f"fallback precision:                        {result.fallback_precision:.1%}",
+        f"direct answers (not a list):               {result.direct_share:.1%}",
         f"reply language right:                      {result.lang_hits}/{result.lang_checked}",
     ]
     if result.loo_total:
@@ -183,3 +199,32 @@ def format_report(result: EvalResult, top: int = 12) -> str:
         lines.append("paraphrases answered by another entry (expected -> got):")
         lines += [f"  {n}x {a} -> {b}" for (a, b), n in result.loo_confusions.most_common(top)]
     return "\n".join(lines)
+
+
+def summary_line(name: str, result: EvalResult) -> str:
+    """Return one line naming a part of the evaluation table and its main figures."""
+    return (
+        f"{name} top-1: {result.top1:.3f}, out-of-scope rejection: {result.fallback_recall:.3f}, "
+        f"fallback precision: {result.fallback_precision:.3f}, direct answers: "
+        f"{result.direct_share:.3f} ({result.in_scope} in scope, {result.out_of_scope} out)"
+    )
+
+
+def cross_validation(assistant: Assistant, folds: int = 5, seed: int = 0) -> float:
+    """Return k-fold top-1 over the knowledge's own paraphrases (stratified by target).
+
+    Each fold builds a fresh matcher from the other folds' paraphrases, so no held-out text
+    reaches the TF-IDF vocabulary or weights, and ranks the held-out ones.
+    """
+    docs = assistant.matcher.documents
+    labels = [str(d.target) for d in docs]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    hits = 0
+    for train, held_out in splitter.split(labels, labels):
+        matcher = Matcher(
+            [docs[i] for i in train], SynonymMap(assistant.kb.synonyms), assistant.settings.matcher
+        )
+        for i in held_out:
+            ranked = matcher.rank(docs[i].text, limit=1)
+            hits += bool(ranked) and ranked[0].target == docs[i].target
+    return hits / len(docs)

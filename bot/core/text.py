@@ -79,3 +79,19 @@ class SynonymMap:
 def word_features(folded: str) -> list[str]:
     """Return stemmed word features of folded, synonym-mapped text."""
     return [stem for token in tokens(folded) for stem in stems(token)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_CLAUSE_BREAK = re.compile(r",\s+|\s+-\s+|\s+(?:aber|but|und|and|weil|because)\s+", re.IGNORECASE)
+
+
+def message_parts(text: str, min_words: int) -> list[str]:
+    """Return the sentences and clauses of a longer message (none for a one-part message)."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    parts = list(sentences)
+    for sentence in sentences:
+        clauses = [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+        if len(clauses) > 1:
+            parts.extend(clauses)
+    unique = list(dict.fromkeys(p for p in parts if len(p.split()) >= min_words))
+    return [] if unique == [text.strip()] else unique
