@@ -92,7 +92,8 @@ class ChatActionsUnthrottled(AIORateLimiter):
         )
 
 
-# The limiter class the bot uses; load tests swap in one without Telegram's 30 msg/s cap.
+# The limiter class the bot uses (load tests swap it for one without Telegram's 30 msg/s cap;
+# the benchmarks pass their own limiter to build_application).
 RATE_LIMITER: Callable[..., AIORateLimiter] = ChatActionsUnthrottled
 
 
