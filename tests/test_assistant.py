@@ -189,3 +189,8 @@ def test_a_story_in_front_does_not_drown_the_question(assistant: Assistant) -> N
 def test_a_greeting_in_a_longer_message_does_not_win_by_itself(assistant: Assistant) -> None:
     reply = assistant.answer("Hallo! Ich suche eine Beratung für binationale Paare, gibt es das?")
     assert reply.id == "binational-beratung"
+
+
+def test_an_inflected_partner_name_gets_the_answer(assistant: Assistant) -> None:
+    reply = assistant.answer("was ist das rote kreuz ding in dem vertrag")
+    assert (reply.kind, reply.id) == ("faq", "vertrag-drk")

@@ -30,6 +30,15 @@ def test_synonyms_map_to_first_word() -> None:
     assert synonyms.apply(fold("Deutsches Rotes Kreuz hilft")) == "drk hilft"
 
 
+def test_synonyms_survive_inflection() -> None:
+    synonyms = SynonymMap([["drk", "rotes kreuz"], ["jugendring", "hessischer jugendring"]])
+    for text in ("das rote kreuz ding", "beim Roten Kreuz", "des Roten Kreuzes Arbeit"):
+        assert "drk" in synonyms.apply(fold(text)).split(), text
+    assert synonyms.apply(fold("dem hessischen Jugendring")) == "dem jugendring"
+    # Words that only look alike stay: "rot" alone is not the Red Cross.
+    assert synonyms.apply(fold("das rote Auto")) == "das rote auto"
+
+
 def test_word_features_are_stemmed() -> None:
     assert word_features(fold("Verträge")) == word_features(fold("Vertrag")) == ["vertrag"]
 

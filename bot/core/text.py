@@ -51,29 +51,54 @@ def stems(token: str) -> tuple[str, ...]:
 
 
 class SynonymMap:
-    """Rewrites every variant phrase of a synonym group to the group's first word."""
+    """Rewrites every variant phrase of a synonym group to the group's first word.
+
+    Variants are compared by their German word stems, so inflected forms meet without being
+    listed: "rote kreuz", "roten Kreuzes" and "Rotes Kreuz" all become "drk".
+    """
 
     def __init__(self, groups: Sequence[Sequence[str]]) -> None:
-        self._replacements: dict[str, str] = {}
+        self._replacements: dict[tuple[str, ...], str] = {}
         for group in groups:
             folded = [fold(word) for word in group]
             canonical = folded[0].replace(" ", "")
             for variant in folded:
-                if variant:
-                    self._replacements[variant] = canonical
-        # Longest phrases first, so "rotes kreuz" wins over a one-word variant inside it.
-        variants = sorted(self._replacements, key=len, reverse=True)
-        self._pattern = (
-            re.compile(r"\b(" + "|".join(re.escape(v) for v in variants) + r")\b")
-            if variants
-            else None
-        )
+                key = _stem_key(variant.split())
+                if key:
+                    self._replacements[key] = canonical
+        self._longest = max((len(key) for key in self._replacements), default=0)
 
     def apply(self, folded: str) -> str:
         """Replace synonym variants in folded text with their canonical word."""
-        if self._pattern is None:
+        words = folded.split()
+        if not self._longest or not words:
             return folded
-        return self._pattern.sub(lambda m: self._replacements[m.group(1)], folded)
+        key = _stem_key(words)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            # Longest phrase first, so "deutsches rotes kreuz" wins over "rotes kreuz".
+            for size in range(min(self._longest, len(words) - i), 0, -1):
+                canonical = self._replacements.get(key[i : i + size])
+                if canonical is not None:
+                    out.append(canonical)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return " ".join(out)
+
+
+def _stem_key(words: Sequence[str]) -> tuple[str, ...]:
+    """Return the German stems of folded words, the form synonym variants are compared in."""
+    return tuple(_german_stem(word) for word in words)
+
+
+@lru_cache(maxsize=65536)
+def _german_stem(word: str) -> str:
+    """Return a folded word's German Snowball stem (cached: the same words recur)."""
+    return str(_GERMAN.stemWord(word))
 
 
 def word_features(folded: str) -> list[str]:
