@@ -42,6 +42,8 @@ class AssistantSettings:
     min_part_words: int = 3
     # A part's score counts this much: a short clause matches some entry by chance more easily.
     part_weight: float = 0.9
+    # A one-word message is answered directly only this surely; else it gets a choice.
+    lone_word_sure: float = 0.7
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
 
 
@@ -101,7 +103,7 @@ class Assistant:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
         candidates = self.rank(text)
         reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
-        return self.decide(candidates, reply_lang)
+        return self.decide(candidates, reply_lang, lone_word=len(text.split()) == 1)
 
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
         """Rank targets for the whole message and for each of its parts, best first.
@@ -120,8 +122,11 @@ class Assistant:
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [Candidate(target, score) for target, score in ranked[:limit]]
 
-    def decide(self, candidates: list[Candidate], lang: Lang) -> Reply:
-        """Turn ranked candidates into a direct answer, suggestions or a fallback."""
+    def decide(self, candidates: list[Candidate], lang: Lang, *, lone_word: bool = False) -> Reply:
+        """Turn ranked candidates into a direct answer, suggestions or a fallback.
+
+        A lone word ("Vertrag") that fits several entries and none of them surely gets a choice.
+        """
         s = self.settings
         likely = [c for c in candidates if c.score >= s.suggest_threshold]
         urgent = self._urgent(likely)
@@ -131,7 +136,8 @@ class Assistant:
             return self.fallback(lang, candidates)
         top = likely[0]
         runner_up = likely[1].score if len(likely) > 1 else 0.0
-        if top.score >= s.answer_threshold and top.score - runner_up >= s.margin:
+        ambiguous = lone_word and top.score < s.lone_word_sure
+        if top.score >= s.answer_threshold and top.score - runner_up >= s.margin and not ambiguous:
             return self._target_reply(top, lang)
         suggestions = [
             Suggestion(c.target.id, self.title(c.target.id, lang))
