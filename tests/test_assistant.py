@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from bot.core.assistant import Assistant
+from bot.core.matcher import Candidate
+from bot.core.model import Target
 
 JUGENDRING_URL = "https://www.hessischer-jugendring.de"
 
@@ -207,3 +209,14 @@ def test_a_lone_word_with_one_clear_meaning_is_answered(assistant: Assistant) ->
         "faq",
         "glossar-ehrenamt",
     )
+
+
+def test_a_close_second_is_offered_beside_the_answer(assistant: Assistant) -> None:
+    close = [
+        Candidate(Target("faq", "partner-drk"), 0.60),
+        Candidate(Target("faq", "vertrag-drk"), 0.59),
+    ]
+    reply = assistant.decide(close, "de")
+    assert (reply.kind, reply.id) == ("faq", "partner-drk")
+    assert reply.related[0].id == "vertrag-drk"
+    assert assistant.title("vertrag-drk", "de") in reply.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.language import Vocabulary, choose_language, supported
@@ -139,6 +139,10 @@ class Assistant:
         ambiguous = lone_word and top.score < s.lone_word_sure
         if top.score >= s.answer_threshold and top.score - runner_up >= s.margin and not ambiguous:
             return self._target_reply(top, lang)
+        second = likely[1] if len(likely) > 1 else None
+        if top.score >= s.answer_threshold and not ambiguous and second is not None:
+            if top.target.kind == second.target.kind == "faq":
+                return self._answer_offering_second(top, second, lang)
         suggestions = [
             Suggestion(c.target.id, self.title(c.target.id, lang))
             for c in likely
@@ -155,6 +159,18 @@ class Assistant:
             lang,
             self.kb.message("did_you_mean", lang),
             suggestions=tuple(suggestions),
+        )
+
+    def _answer_offering_second(self, top: Candidate, second: Candidate, lang: Lang) -> Reply:
+        """Answer the first of two close entries and offer the second as the first button."""
+        reply = self.entry_reply(top.target.id, lang, top.score)
+        title = self.title(second.target.id, reply.lang)
+        offer = Suggestion(second.target.id, title)
+        others = tuple(r for r in reply.related if r.id != offer.id)
+        return replace(
+            reply,
+            text=reply.text + "\n\n" + self.kb.message("or_did_you_mean", reply.lang, title=title),
+            related=(offer, *others)[: self.settings.max_suggestions],
         )
 
     def _target_reply(self, candidate: Candidate, lang: Lang) -> Reply:
