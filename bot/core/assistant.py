@@ -140,9 +140,13 @@ class Assistant:
         if top.score >= s.answer_threshold and top.score - runner_up >= s.margin and not ambiguous:
             return self._target_reply(top, lang)
         second = likely[1] if len(likely) > 1 else None
-        if top.score >= s.answer_threshold and not ambiguous and second is not None:
-            if top.target.kind == second.target.kind == "faq":
-                return self._answer_offering_second(top, second, lang)
+        if (
+            top.score >= s.answer_threshold
+            and not ambiguous
+            and second is not None
+            and top.target.kind == second.target.kind == "faq"
+        ):
+            return self._answer_offering_second(top, second, lang)
         suggestions = [
             Suggestion(c.target.id, self.title(c.target.id, lang))
             for c in likely
