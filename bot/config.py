@@ -46,8 +46,10 @@ class Config:
     watch_knowledge: bool = True
 
     def deployment(self) -> Deployment:
-        """Return what the assistant fills into its texts: operator and retention period."""
-        return Deployment(operator=self.operator, retention_days=self.retention_days)
+        """Return what the assistant fills into its texts, and the data folder for its model."""
+        return Deployment(
+            operator=self.operator, retention_days=self.retention_days, model_cache=self.data_dir
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, need_token: bool = False) -> Config:

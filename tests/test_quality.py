@@ -34,7 +34,7 @@ def test_evaluation_table_names_only_known_ids(assistant: Assistant) -> None:
 
 
 def test_held_out_test_part_stays_above_its_floor(assistant: Assistant) -> None:
-    result = evaluate(assistant, load_questions(TEST_FILE), loo=False)
+    result = evaluate(assistant, load_questions(TEST_FILE))
     print(format_report(result))
     assert result.in_scope >= 120 and result.out_of_scope >= 40
     assert not TEST_GATES.failures(result), format_report(result)
@@ -102,7 +102,7 @@ def test_cli_eval_measures_this_table_by_default(
     monkeypatch.setenv("BOT_INTENTS_DIR", str(INTENTS))
     from bot.cli import main
 
-    assert main(["eval", "--no-loo", "--no-cv"]) == 1
+    assert main(["eval", "--no-cv"]) == 1
     out = capsys.readouterr().out
     assert "questions: 1 in scope, 1 out of scope" in out
     assert "dev part (tests/eval/questions.yaml) top-1: 1.000" in out
@@ -114,7 +114,10 @@ def test_cli_eval_prints_cross_validation(capsys: pytest.CaptureFixture[str]) ->
     from bot.cli import main
 
     empty = ROOT / "tests" / "eval" / "no-such-file.yaml"
-    main(["eval", "--no-loo", "--test-file", str(empty)])
-    assert re.search(
-        r"^cross-validation \(5-fold\) top-1: 0\.\d{3} ", capsys.readouterr().out, re.M
-    )
+    main(["eval", "--test-file", str(empty)])
+    out = capsys.readouterr().out
+    new = re.search(r"^cross-validation \(5-fold\) top-1: (0\.\d{3}) ", out, re.M)
+    old = re.search(r"^cross-validation \(5-fold\) top-1, similarity-only matcher: (0\.\d{3})$", out, re.M)
+    assert new and old
+    # The learned scorer must earn its place under the same protocol.
+    assert float(new[1]) >= float(old[1]) + 0.03

@@ -29,8 +29,8 @@ from bot.core.text import SynonymMap, message_parts
 class AssistantSettings:
     """Every tuning number of the decision, in one place (measured with `python -m bot eval`)."""
 
-    answer_threshold: float = 0.5
-    suggest_threshold: float = 0.4
+    answer_threshold: float = 0.45
+    suggest_threshold: float = 0.35
     # Two candidates this close are a coin toss: ask instead of guessing.
     margin: float = 0.03
     # A high-priority intent (danger) this likely adds the emergency numbers even to a fallback.
@@ -49,10 +49,12 @@ class AssistantSettings:
 
 @dataclass(frozen=True)
 class Deployment:
-    """What the people running this bot fill into its texts (from Config in production)."""
+    """What the people running this bot fill into its texts, and where it keeps its model."""
 
     operator: str = "das Team des Integrationsverträge-Bots"
     retention_days: int = 90
+    # Folder for the fitted classifier (keyed by the knowledge it was fitted on); None: no cache.
+    model_cache: Path | None = None
 
 
 def _documents(kb: KnowledgeBase) -> list[Document]:
@@ -84,7 +86,12 @@ class Assistant:
         self.settings = settings or AssistantSettings()
         self.deployment = deployment or Deployment()
         documents = _documents(kb)
-        self.matcher = Matcher(documents, SynonymMap(kb.synonyms), self.settings.matcher)
+        self.matcher = Matcher(
+            documents,
+            SynonymMap(kb.synonyms),
+            self.settings.matcher,
+            cache_dir=self.deployment.model_cache,
+        )
         self.vocabulary = Vocabulary((d.lang, d.text) for d in documents)
 
     @classmethod
@@ -132,7 +139,7 @@ class Assistant:
         urgent = self._urgent(likely)
         if urgent is not None:
             return self._intent_reply(urgent[0], urgent[1], lang)
-        if not likely:
+        if not likely or self._declined(likely[0]):
             return self.fallback(lang, candidates)
         top = likely[0]
         runner_up = likely[1].score if len(likely) > 1 else 0.0
@@ -252,6 +259,13 @@ class Assistant:
             links = self.service_links(intent.services) + links
         top = candidates[0].score if candidates else 0.0
         return Reply("fallback", None, top, lang, text, links=tuple(links))
+
+    def _declined(self, candidate: Candidate) -> bool:
+        """Tell whether a candidate is an intent of messages the bot should not answer."""
+        intent = self.kb.intents.get(candidate.target.id)
+        return (
+            candidate.target.kind == "intent" and intent is not None and intent.action == "fallback"
+        )
 
     def _urgent(self, candidates: list[Candidate]) -> tuple[Intent, float] | None:
         """Return the best-ranked high-priority intent (danger, crisis) and its score."""

@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sklearn.model_selection import StratifiedKFold
 
 from bot.core.assistant import Assistant
-from bot.core.matcher import Matcher
+from bot.core.matcher import MatcherSettings
 from bot.core.model import Reply
 from bot.core.overlaps import held_out_rankings
-from bot.core.text import SynonymMap
 
 FALLBACK = "fallback"
 
@@ -72,9 +70,6 @@ class EvalResult:
     lang_hits: int = 0
     direct: int = 0
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
-    loo_total: int = 0
-    loo_hits: int = 0
-    loo_confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def top1(self) -> float:
@@ -106,11 +101,6 @@ class EvalResult:
         """Share of fallbacks that were for out-of-scope messages."""
         return self.fallback_true / max(self.fallback_true + self.fallback_false, 1)
 
-    @property
-    def loo(self) -> float:
-        """Leave-one-paraphrase-out accuracy over the knowledge files' own examples."""
-        return self.loo_hits / max(self.loo_total, 1)
-
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     """Read the evaluation table (`questions:` list of q/expect/lang)."""
@@ -130,10 +120,8 @@ def reply_id(reply: Reply) -> str:
     return reply.id or FALLBACK
 
 
-def evaluate(
-    assistant: Assistant, questions: list[EvalQuestion], *, loo: bool = True
-) -> EvalResult:
-    """Run every question through the assistant and, optionally, the paraphrase cross-check."""
+def evaluate(assistant: Assistant, questions: list[EvalQuestion]) -> EvalResult:
+    """Run every question through the assistant and count what it chose."""
     result = EvalResult()
     for question in questions:
         reply = assistant.answer(question.q)
@@ -158,22 +146,7 @@ def evaluate(
         result.ranked_hits += bool(ranked) and ranked[0] == question.expect
         if question.expect in ranked:
             result.reciprocal_ranks += 1 / (ranked.index(question.expect) + 1)
-    if loo:
-        _leave_one_out(assistant, result)
     return result
-
-
-def _leave_one_out(assistant: Assistant, result: EvalResult) -> None:
-    """Rank each knowledge paraphrase with itself held out; count where it lands."""
-    for doc, ranked in held_out_rankings(assistant):
-        if doc.target.kind != "faq":
-            continue
-        got = ranked[0].target.id if ranked else FALLBACK
-        result.loo_total += 1
-        if got == doc.target.id:
-            result.loo_hits += 1
-        else:
-            result.loo_confusions[(doc.target.id, got)] += 1
 
 
 def format_report(result: EvalResult, top: int = 12) -> str:
@@ -188,16 +161,9 @@ def format_report(result: EvalResult, top: int = 12) -> str:
         f"direct answers (not a list):               {result.direct_share:.1%}",
         f"reply language right:                      {result.lang_hits}/{result.lang_checked}",
     ]
-    if result.loo_total:
-        lines.append(
-            f"leave-one-paraphrase-out accuracy:         {result.loo:.1%} of {result.loo_total}"
-        )
     if result.confusions:
         lines.append("confused (expected -> got):")
         lines += [f"  {n}x {a} -> {b}" for (a, b), n in result.confusions.most_common(top)]
-    if result.loo_confusions:
-        lines.append("paraphrases answered by another entry (expected -> got):")
-        lines += [f"  {n}x {a} -> {b}" for (a, b), n in result.loo_confusions.most_common(top)]
     return "\n".join(lines)
 
 
@@ -210,21 +176,34 @@ def summary_line(name: str, result: EvalResult) -> str:
     )
 
 
-def cross_validation(assistant: Assistant, folds: int = 5, seed: int = 0) -> float:
-    """Return k-fold top-1 over the knowledge's own paraphrases (stratified by target).
+@dataclass
+class CrossValidation:
+    """How often the knowledge's own examples, each held out, reach their own target."""
 
-    Each fold builds a fresh matcher from the other folds' paraphrases, so no held-out text
-    reaches the TF-IDF vocabulary or weights, and ranks the held-out ones.
+    total: int = 0
+    hits: int = 0
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def top1(self) -> float:
+        """Share of held-out examples whose best-ranked target is their own."""
+        return self.hits / max(self.total, 1)
+
+
+def cross_validation(
+    assistant: Assistant, folds: int = 5, settings: MatcherSettings | None = None
+) -> CrossValidation:
+    """Return k-fold top-1 over every title, example question and keyword line (stratified).
+
+    Each fold fits a fresh matcher on the other folds; `settings` replaces the matcher's own,
+    e.g. `learned_share=0` measures the similarity-only matcher under the same protocol.
     """
-    docs = assistant.matcher.documents
-    labels = [str(d.target) for d in docs]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    hits = 0
-    for train, held_out in splitter.split(labels, labels):
-        matcher = Matcher(
-            [docs[i] for i in train], SynonymMap(assistant.kb.synonyms), assistant.settings.matcher
-        )
-        for i in held_out:
-            ranked = matcher.rank(docs[i].text, limit=1)
-            hits += bool(ranked) and ranked[0].target == docs[i].target
-    return hits / len(docs)
+    result = CrossValidation()
+    for doc, ranked in held_out_rankings(assistant, folds=folds, settings=settings):
+        got = ranked[0].target.id if ranked else FALLBACK
+        result.total += 1
+        if ranked and ranked[0].target == doc.target:
+            result.hits += 1
+        else:
+            result.confusions[(doc.target.id, got)] += 1
+    return result

@@ -1,9 +1,11 @@
-"""TF-IDF matching of a message against every paraphrase of every entry and intent."""
+"""Scores a message against every entry and intent: TF-IDF similarity plus a learned classifier."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -11,20 +13,36 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from bot.core.learned import (
+    CACHE_FILE,
+    LinearScorer,
+    cache_key,
+    fit_scorer,
+    load_cached,
+    save_cached,
+)
 from bot.core.model import Lang, Target
 from bot.core.text import SynonymMap, fold, word_features
 
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    """How the matcher weighs its features; measured on the evaluation set (`bot eval`)."""
+    """How the matcher weighs its features; chosen on the dev part of the evaluation table."""
 
     char_weight: float = 0.55
     char_ngrams: tuple[int, int] = (2, 5)
-    # Share of an entry's score from its single best paraphrase; the rest comes from the
-    # centroid of all its paraphrases, so an entry with many good examples is not outvoted
+    # Share of the similarity from a target's single best paraphrase; the rest comes from the
+    # centroid of all its paraphrases, so a target with many good examples is not outvoted
     # by one accidental look-alike.
     best_share: float = 0.6
+    # Share of the score from the learned classifier (0 = similarity only, the old matcher).
+    learned_share: float = 0.3
+    # Slope of the sigmoid that turns a decision value into a confidence: the SVM's boundary
+    # (0) maps to 0.5. Per target, not a softmax over targets, so a message that fits no
+    # target gets low confidence for all of them instead of a forced winner.
+    learned_slope: float = 4.0
+    # The linear SVM's regularisation (larger fits the examples more closely).
+    svm_c: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -44,14 +62,62 @@ class Candidate:
     score: float
 
 
+Analyzer = Callable[[str], list[str]]
+FeatureRow = tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]
+
+
+class QueryVectorizer:
+    """Builds one message's feature row directly, the same row the fitted vectorizers give.
+
+    scikit-learn's `transform` costs ~0.3 ms per call for a single message; this costs a
+    fraction, and `tests/test_matcher.py` checks it gives the same numbers.
+    """
+
+    def __init__(self, parts: Sequence[tuple[TfidfVectorizer, float]]) -> None:
+        self._parts: list[tuple[Analyzer, dict[str, int], npt.NDArray[np.float32], int, float]]
+        self._parts = []
+        offset = 0
+        for vectorizer, weight in parts:
+            vocabulary: dict[str, int] = vectorizer.vocabulary_
+            idf = np.asarray(vectorizer.idf_, dtype=np.float32)
+            self._parts.append(
+                (vectorizer.build_analyzer(), vocabulary, idf, offset, float(np.sqrt(weight)))
+            )
+            offset += len(vocabulary)
+        self.size = offset
+
+    def __call__(self, text: str) -> FeatureRow:
+        """Return the (feature indices, values) of a normalised text; unit length, or empty."""
+        indices: list[npt.NDArray[np.intp]] = []
+        values: list[npt.NDArray[np.float32]] = []
+        for analyze, vocabulary, idf, offset, scale in self._parts:
+            counts = Counter(i for i in map(vocabulary.get, analyze(text)) if i is not None)
+            if not counts:
+                continue
+            index = np.fromiter(counts.keys(), np.intp, len(counts))
+            tf = np.fromiter(counts.values(), np.float32, len(counts))
+            value = (1 + np.log(tf)) * idf[index]
+            indices.append(index + offset)
+            values.append(value * (scale / np.linalg.norm(value)))
+        if not indices:
+            return np.empty(0, np.intp), np.empty(0, np.float32)
+        row = np.concatenate(values)
+        return np.concatenate(indices), row / np.linalg.norm(row)
+
+
 class Matcher:
-    """Scores messages against targets; built once per knowledge load, then read-only."""
+    """Scores messages against targets; built once per knowledge load, then read-only.
+
+    A target's score mixes the TF-IDF similarity (best paraphrase and centroid) with the
+    probability a linear SVM fitted on the same features gives it; `learned_share` sets how.
+    """
 
     def __init__(
         self,
         documents: Sequence[Document],
         synonyms: SynonymMap,
         settings: MatcherSettings | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         if not documents:
             raise ValueError("the matcher needs at least one document")
@@ -60,83 +126,93 @@ class Matcher:
         ordered = sorted(documents, key=lambda d: d.target)
         self.targets: list[Target] = sorted({d.target for d in ordered})
         index = {t: i for i, t in enumerate(self.targets)}
-        self._doc_target = np.array([index[d.target] for d in ordered])
+        self._doc_target = np.array([index[d.target] for d in ordered], dtype=np.intp)
         self._starts = np.searchsorted(self._doc_target, np.arange(len(self.targets)))
         texts = [self.normalise(d.text) for d in ordered]
-        self._char = TfidfVectorizer(
+        char = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=self.settings.char_ngrams,
             sublinear_tf=True,
             lowercase=False,
             dtype=np.float32,
         )
-        self._word = TfidfVectorizer(
+        word = TfidfVectorizer(
             analyzer=word_features, sublinear_tf=True, lowercase=False, dtype=np.float32
         )
-        self._docs = self._features(texts, fit=True)
+        self._char, self._word = char, word
+        weight = self.settings.char_weight
+        char.fit(texts)
+        word.fit(texts)
+        docs = self.document_features(texts)
+        self._query = QueryVectorizer([(char, weight), (word, 1 - weight)])
+        self._docs_t = docs.T.tocsr()
         membership = sparse.csr_matrix(
             (np.ones(len(ordered), dtype=np.float32), (self._doc_target, np.arange(len(ordered)))),
             shape=(len(self.targets), len(ordered)),
         )
-        sums = (membership @ self._docs).tocsr()
-        self._sum_norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
-        self._sums_t = sums.T.tocsr()
-        self._centroids = normalize(sums).T.tocsr()
-        self._docs_t = self._docs.T.tocsr()
+        # Dense features x targets: a message's few features pick rows, no sparse product.
+        self._centroids = np.ascontiguousarray(
+            normalize(membership @ docs).T.toarray(), dtype=np.float32
+        )
+        self.scorer = self._scorer(docs, texts, cache_dir)
         self.documents: list[Document] = ordered
+
+    def _scorer(
+        self, docs: sparse.csr_matrix, texts: list[str], cache_dir: Path | None
+    ) -> LinearScorer | None:
+        """Fit the classifier, or read it from the cache when it was fitted on the same input."""
+        if self.settings.learned_share <= 0:
+            return None
+        n_features, n_targets = docs.shape[1], len(self.targets)
+        key = cache_key([repr(astuple(self.settings)), *texts, *(str(t) for t in self._doc_target)])
+        path = cache_dir / CACHE_FILE if cache_dir is not None else None
+        if path is not None:
+            cached = load_cached(path, key, n_features, n_targets)
+            if cached is not None:
+                return cached
+        scorer = fit_scorer(docs, self._doc_target, n_targets, self.settings.svm_c)
+        if path is not None:
+            save_cached(path, key, scorer)
+        return scorer
+
+    def document_features(self, texts: list[str]) -> sparse.csr_matrix:
+        """Return the feature rows of normalised texts with scikit-learn (unit length)."""
+        weight = self.settings.char_weight
+        char = self._char.transform(texts) * np.sqrt(weight)
+        word = self._word.transform(texts) * np.sqrt(1 - weight)
+        return normalize(sparse.hstack([char, word]).tocsr())
 
     def normalise(self, text: str) -> str:
         """Fold and synonym-map text the way documents were."""
         return self._synonyms.apply(fold(text))
 
-    def _features(self, texts: list[str], *, fit: bool = False) -> sparse.csr_matrix:
-        """Return weighted, concatenated char and word TF-IDF rows (each row unit length)."""
-        if fit:
-            char, word = self._char.fit_transform(texts), self._word.fit_transform(texts)
-        else:
-            char, word = self._char.transform(texts), self._word.transform(texts)
-        weight = self.settings.char_weight
-        combined = sparse.hstack([char * np.sqrt(weight), word * np.sqrt(1 - weight)]).tocsr()
-        return normalize(combined)
+    def features(self, text: str) -> FeatureRow:
+        """Return a message's feature row (indices, values), as the documents were built."""
+        return self._query(self.normalise(text))
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Return the best targets for a message, best first (empty when nothing overlaps)."""
-        normalised = self.normalise(text)
-        if not normalised:
+        indices, values = self.features(text)
+        if not indices.size:
             return []
-        query = self._features([normalised])
-        if query.nnz == 0:
-            return []
-        doc_sims = np.asarray((query @ self._docs_t).todense()).ravel()
-        best = np.maximum.reduceat(doc_sims, self._starts)
-        centroid = np.asarray((query @ self._centroids).todense()).ravel()
-        share = self.settings.best_share
-        scores: npt.NDArray[np.float64] = share * best + (1 - share) * centroid
-        top = np.argsort(-scores)[:limit]
+        scores = self.scores(indices, values)
+        top = np.argsort(-scores, kind="stable")[:limit]
         return [Candidate(self.targets[t], float(scores[t])) for t in top if scores[t] > 0]
 
-    def rank_held_out(self, doc_index: int, limit: int = 10) -> list[Candidate]:
-        """Rank one of the matcher's own paraphrases as if it had not been written.
-
-        Its own similarity is dropped and its target's centroid is recomputed without it;
-        only the IDF weights still include it (a small, documented leak).
-        """
-        query = self._docs[doc_index]
-        own = int(self._doc_target[doc_index])
-        doc_sims = np.asarray((query @ self._docs_t).todense()).ravel()
-        doc_sims[doc_index] = 0.0
-        lonely = self._starts[own] == doc_index and (
-            own + 1 == len(self._starts) or self._starts[own + 1] == doc_index + 1
-        )
+    def scores(
+        self, indices: npt.NDArray[np.intp], values: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float64]:
+        """Return every target's score for one feature row."""
+        rows = self._docs_t[indices]
+        doc_sims = np.asarray(rows.T @ values).ravel()
         best = np.maximum.reduceat(doc_sims, self._starts)
-        dots = np.asarray((query @ self._sums_t).todense()).ravel()
-        centroid = dots / np.maximum(self._sum_norms, 1e-9)
-        # Removing a unit vector d from a sum S: q.(S-d) = q.S - 1, |S-d|^2 = |S|^2 - 2 q.S + 1.
-        rest = np.sqrt(max(self._sum_norms[own] ** 2 - 2 * dots[own] + 1.0, 1e-9))
-        centroid[own] = 0.0 if lonely else (dots[own] - 1.0) / rest
+        centroid = values @ self._centroids[indices]
         share = self.settings.best_share
-        scores = share * best + (1 - share) * centroid
-        if lonely:
-            scores[own] = 0.0
-        top = np.argsort(-scores)[:limit]
-        return [Candidate(self.targets[t], float(scores[t])) for t in top if scores[t] > 0]
+        similarity: npt.NDArray[np.float64] = share * best + (1 - share) * centroid
+        if self.scorer is None:
+            return similarity
+        decisions = self.scorer.decisions(indices, values).astype(np.float64)
+        confidence = 1 / (1 + np.exp(-self.settings.learned_slope * decisions))
+        learned = self.settings.learned_share
+        mixed: npt.NDArray[np.float64] = (1 - learned) * similarity + learned * confidence
+        return mixed

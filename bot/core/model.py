@@ -9,8 +9,8 @@ Lang = Literal["de", "en"]
 LANGUAGES: tuple[Lang, ...] = ("de", "en")
 DEFAULT_LANG: Lang = "de"
 ReplyKind = Literal["faq", "intent", "suggestions", "fallback"]
-Action = Literal["none", "contacts", "language", "help_services", "menu"]
-ACTIONS: tuple[str, ...] = ("none", "contacts", "language", "help_services", "menu")
+Action = Literal["none", "contacts", "language", "help_services", "menu", "fallback"]
+ACTIONS: tuple[str, ...] = ("none", "contacts", "language", "help_services", "menu", "fallback")
 
 
 TargetKind = Literal["faq", "intent"]

@@ -1,0 +1,128 @@
+"""The matcher's fast query vectors, its learned scorer and the scorer's cache on disk."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core.assistant import Assistant
+from bot.core.learned import CACHE_FILE
+from bot.core.matcher import Matcher, MatcherSettings
+from bot.core.text import SynonymMap
+
+MESSAGES = [
+    "Was macht der Hessische Jugendring?",
+    "was ist das rote kreuz ding in dem vertrag",
+    "bildungsstäte ane frank!!",
+    "Hallo",
+    "??",
+    "Wer berät uns, wenn wir unsere Kinder zweisprachig erziehen wollen?",
+    "xyzzy qwrtp",
+]
+
+
+@pytest.fixture(scope="module")
+def small(assistant: Assistant) -> tuple[list, SynonymMap]:  # type: ignore[type-arg]
+    """A fifth of the real documents: enough to fit, quick to refit in every test."""
+    return assistant.matcher.documents[::5], SynonymMap(assistant.kb.synonyms)
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_query_vector_equals_scikit_learns(assistant: Assistant, message: str) -> None:
+    matcher = assistant.matcher
+    indices, values = matcher.features(message)
+    expected = matcher.document_features([matcher.normalise(message)])
+    row = np.zeros(expected.shape[1], np.float32)
+    row[indices] = values
+    assert np.allclose(row, expected.toarray().ravel(), atol=1e-6)
+
+
+def test_the_learned_scorer_changes_the_ranking_and_similarity_only_is_the_old_matcher(
+    assistant: Assistant,
+) -> None:
+    documents = assistant.matcher.documents
+    synonyms = SynonymMap(assistant.kb.synonyms)
+    old = Matcher(documents, synonyms, replace(assistant.matcher.settings, learned_share=0.0))
+    assert old.scorer is None and assistant.matcher.scorer is not None
+    message = "Meine Familie kommt aus Eritrea, wo kann ich mit anderen jungen Leuten reden?"
+    new_scores = [c.score for c in assistant.matcher.rank(message, 5)]
+    old_scores = [c.score for c in old.rank(message, 5)]
+    assert new_scores != old_scores
+
+
+def test_a_fitted_scorer_is_cached_and_read_back(small: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    documents, synonyms = small
+    first = Matcher(documents, synonyms, cache_dir=tmp_path)
+    cache = tmp_path / CACHE_FILE
+    assert cache.is_file()
+    stamp = cache.stat().st_mtime_ns
+    second = Matcher(documents, synonyms, cache_dir=tmp_path)
+    assert cache.stat().st_mtime_ns == stamp  # read, not written again
+    assert first.scorer is not None and second.scorer is not None
+    assert np.array_equal(first.scorer.weights, second.scorer.weights)
+
+
+def test_a_stale_cache_is_refitted(small: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    documents, synonyms = small
+    Matcher(documents, synonyms, cache_dir=tmp_path)
+    before = (tmp_path / CACHE_FILE).read_bytes()
+    changed = Matcher(documents[:-3], synonyms, cache_dir=tmp_path)
+    assert (tmp_path / CACHE_FILE).read_bytes() != before
+    fresh = Matcher(documents[:-3], synonyms)
+    assert changed.scorer is not None and fresh.scorer is not None
+    assert np.array_equal(changed.scorer.weights, fresh.scorer.weights)
+
+
+def test_other_settings_do_not_reuse_the_cache(small: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    documents, synonyms = small
+    Matcher(documents, synonyms, cache_dir=tmp_path)
+    strict = Matcher(documents, synonyms, MatcherSettings(svm_c=0.1), cache_dir=tmp_path)
+    fresh = Matcher(documents, synonyms, MatcherSettings(svm_c=0.1))
+    assert strict.scorer is not None and fresh.scorer is not None
+    assert np.array_equal(strict.scorer.weights, fresh.scorer.weights)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04broken"])
+def test_a_broken_cache_is_never_trusted(
+    small: tuple,  # type: ignore[type-arg]
+    tmp_path: Path,
+    content: bytes,
+) -> None:
+    documents, synonyms = small
+    (tmp_path / CACHE_FILE).write_bytes(content)
+    matcher = Matcher(documents, synonyms, cache_dir=tmp_path)
+    fresh = Matcher(documents, synonyms)
+    assert matcher.scorer is not None and fresh.scorer is not None
+    assert np.array_equal(matcher.scorer.weights, fresh.scorer.weights)
+    assert (tmp_path / CACHE_FILE).stat().st_size > 1000  # rewritten whole
+
+
+def test_a_cache_with_wrong_shapes_is_refitted(small: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    documents, synonyms = small
+    first = Matcher(documents, synonyms, cache_dir=tmp_path)
+    assert first.scorer is not None
+    with np.load(tmp_path / CACHE_FILE) as data:
+        key = str(data["key"])
+    np.savez(
+        tmp_path / CACHE_FILE,
+        key=np.array(key),
+        weights=first.scorer.weights[:-1],
+        bias=first.scorer.bias,
+    )
+    again = Matcher(documents, synonyms, cache_dir=tmp_path)
+    assert again.scorer is not None
+    assert again.scorer.weights.shape == first.scorer.weights.shape
+
+
+def test_an_unwritable_cache_folder_does_not_stop_the_matcher(
+    small: tuple,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    documents, synonyms = small
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    matcher = Matcher(documents, synonyms, cache_dir=blocker / "cache")
+    assert matcher.rank("Was macht der Hessische Jugendring?", 1)
