@@ -117,7 +117,9 @@ def test_cli_eval_prints_cross_validation(capsys: pytest.CaptureFixture[str]) ->
     main(["eval", "--test-file", str(empty)])
     out = capsys.readouterr().out
     new = re.search(r"^cross-validation \(5-fold\) top-1: (0\.\d{3}) ", out, re.M)
-    old = re.search(r"^cross-validation \(5-fold\) top-1, similarity-only matcher: (0\.\d{3})$", out, re.M)
+    old = re.search(
+        r"^cross-validation \(5-fold\) top-1, similarity-only matcher: (0\.\d{3})$", out, re.M
+    )
     assert new and old
     # The learned scorer must earn its place under the same protocol.
     assert float(new[1]) >= float(old[1]) + 0.03
