@@ -185,7 +185,7 @@ def test_a_story_in_front_does_not_drown_the_question(assistant: Assistant) -> N
         "Was macht eigentlich der Hessische Jugendring?"
     )
     reply = assistant.answer(story)
-    assert (reply.kind, reply.id) == ("faq", "partner-jugendring")
+    assert (reply.kind, reply.id) == ("faq", "vertrag-jugendring")
 
 
 def test_a_greeting_in_a_longer_message_does_not_win_by_itself(assistant: Assistant) -> None:
@@ -213,10 +213,10 @@ def test_a_lone_word_with_one_clear_meaning_is_answered(assistant: Assistant) ->
 
 def test_a_close_second_is_offered_beside_the_answer(assistant: Assistant) -> None:
     close = [
-        Candidate(Target("faq", "partner-drk"), 0.60),
+        Candidate(Target("faq", "drk-ehrenamt-mitmachen"), 0.60),
         Candidate(Target("faq", "vertrag-drk"), 0.59),
     ]
     reply = assistant.decide(close, "de")
-    assert (reply.kind, reply.id) == ("faq", "partner-drk")
+    assert (reply.kind, reply.id) == ("faq", "drk-ehrenamt-mitmachen")
     assert reply.related[0].id == "vertrag-drk"
     assert assistant.title("vertrag-drk", "de") in reply.text

@@ -84,7 +84,7 @@ def test_cli_eval_measures_this_table_by_default(
     table.parent.mkdir(parents=True)
     table.write_text(
         "version: 1\nquestions:\n"
-        '  - {q: "Was macht der Hessische Jugendring?", expect: partner-jugendring}\n'
+        '  - {q: "Was macht der Hessische Jugendring?", expect: vertrag-jugendring}\n'
         '  - {q: "Wer wird deutscher Meister im Fußball?", expect: fallback}\n',
         encoding="utf-8",
     )

@@ -28,7 +28,7 @@ SINCE = NOW - timedelta(days=30)
 WEEK_10 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Mondays of the three seeded weeks
 WEEK_11 = WEEK_10 + timedelta(weeks=1)
 WEEK_12 = WEEK_10 + timedelta(weeks=2)
-DRK_ENTRIES = {"vertrag-drk", "drk-ehrenamt-mitmachen", "partner-drk"}
+DRK_ENTRIES = {"vertrag-drk", "drk-ehrenamt-mitmachen"}
 SCRIPT = "<script>alert(1)</script> Pizza bestellen"
 
 EHRENAMT = [

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 from bot.storage import QuestionRecord, Store, user_key  # noqa: E402
 
 KEY = bytes(range(32))
-ENTRIES = ("vertrag-drk", "partner-jugendring", "hilfe-rassismus-erlebt", "binational-beratung")
+ENTRIES = ("vertrag-drk", "vertrag-jugendring", "hilfe-rassismus-erlebt", "binational-beratung")
 DELETE_EVERY = 5
 
 
