@@ -141,7 +141,7 @@ def _cross_validation_report(assistant: Assistant) -> str:
     old = cross_validation(assistant, CV_FOLDS, old_settings)
     lines = [
         f"cross-validation ({CV_FOLDS}-fold) top-1: {new.top1:.3f} "
-        f"({new.total} titles, example questions and keyword lines; a fresh matcher per fold)",
+        f"({new.total} titles and example questions of entries; a fresh matcher per fold)",
         f"cross-validation ({CV_FOLDS}-fold) top-1, similarity-only matcher: {old.top1:.3f}",
         "held-out examples answered by another target (expected -> got):",
         *(f"  {n}x {a} -> {b}" for (a, b), n in new.confusions.most_common(12)),

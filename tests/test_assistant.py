@@ -193,17 +193,6 @@ def test_a_greeting_in_a_longer_message_does_not_win_by_itself(assistant: Assist
     assert reply.id == "binational-beratung"
 
 
-def test_an_inflected_partner_name_gets_the_answer(assistant: Assistant) -> None:
-    reply = assistant.answer("was ist das rote kreuz ding in dem vertrag")
-    assert (reply.kind, reply.id) == ("faq", "vertrag-drk")
-
-
-@pytest.mark.parametrize("word", ["Vertrag", "Beratung"])
-def test_a_lone_ambiguous_word_gets_a_choice(assistant: Assistant, word: str) -> None:
-    reply = assistant.answer(word)
-    assert reply.kind == "suggestions" and len(reply.suggestions) >= 2, reply
-
-
 def test_a_lone_word_with_one_clear_meaning_is_answered(assistant: Assistant) -> None:
     assert (assistant.answer("Ehrenamt").kind, assistant.answer("Ehrenamt").id) == (
         "faq",

@@ -29,8 +29,8 @@ from bot.core.text import SynonymMap, message_parts
 class AssistantSettings:
     """Every tuning number of the decision, in one place (measured with `python -m bot eval`)."""
 
-    answer_threshold: float = 0.45
-    suggest_threshold: float = 0.35
+    answer_threshold: float = 0.5
+    suggest_threshold: float = 0.4
     # Two candidates this close are a coin toss: ask instead of guessing.
     margin: float = 0.03
     # A high-priority intent (danger) this likely adds the emergency numbers even to a fallback.
@@ -42,8 +42,10 @@ class AssistantSettings:
     min_part_words: int = 3
     # A part's score counts this much: a short clause matches some entry by chance more easily.
     part_weight: float = 0.9
-    # A one-word message is answered directly only this surely; else it gets a choice.
+    # A one-word message is answered directly only this surely; else it gets a choice of the
+    # entries within `lone_word_spread` of the best, even below the suggestion threshold.
     lone_word_sure: float = 0.7
+    lone_word_spread: float = 0.1
     matcher: MatcherSettings = field(default_factory=MatcherSettings)
 
 
@@ -61,15 +63,16 @@ def _documents(kb: KnowledgeBase) -> list[Document]:
     """Return every paraphrase of every entry and intent as a matcher document."""
     docs: list[Document] = []
     for entry in kb.entries.values():
+        target = Target("faq", entry.id)
         for lang, text in entry.texts.items():
-            lines = [text.title, *text.questions]
+            docs.append(Document(target, lang, text.title, "title"))
+            docs.extend(Document(target, lang, line) for line in text.questions)
             if text.keywords:
-                lines.append(" ".join(text.keywords))
-            docs.extend(Document(Target("faq", entry.id), lang, line) for line in lines)
+                docs.append(Document(target, lang, " ".join(text.keywords), "keywords"))
     for intent in kb.intents.values():
+        target = Target("intent", intent.id)
         for lang, itext in intent.texts.items():
-            target = Target("intent", intent.id)
-            docs.extend(Document(target, lang, line) for line in itext.examples)
+            docs.extend(Document(target, lang, line, "example") for line in itext.examples)
     return docs
 
 
@@ -154,6 +157,8 @@ class Assistant:
             and top.target.kind == second.target.kind == "faq"
         ):
             return self._answer_offering_second(top, second, lang)
+        if ambiguous:
+            likely = [c for c in candidates if c.score >= top.score - s.lone_word_spread]
         suggestions = [
             Suggestion(c.target.id, self.title(c.target.id, lang))
             for c in likely

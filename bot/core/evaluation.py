@@ -193,13 +193,17 @@ class CrossValidation:
 def cross_validation(
     assistant: Assistant, folds: int = 5, settings: MatcherSettings | None = None
 ) -> CrossValidation:
-    """Return k-fold top-1 over every title, example question and keyword line (stratified).
+    """Return k-fold top-1 over the entries' titles and example questions (stratified).
 
-    Each fold fits a fresh matcher on the other folds; `settings` replaces the matcher's own,
-    e.g. `learned_share=0` measures the similarity-only matcher under the same protocol.
+    Each fold fits a fresh matcher on the other folds' lines (intents and keyword lines too,
+    as the bot has them); only the held-out titles and questions of entries are counted.
+    `settings` replaces the matcher's own, e.g. `learned_share=0` measures the
+    similarity-only matcher under the same protocol.
     """
     result = CrossValidation()
     for doc, ranked in held_out_rankings(assistant, folds=folds, settings=settings):
+        if doc.target.kind != "faq" or doc.role == "keywords":
+            continue
         got = ranked[0].target.id if ranked else FALLBACK
         result.total += 1
         if ranked and ranked[0].target == doc.target:

@@ -22,7 +22,7 @@ from bot.core.learned import (
     save_cached,
 )
 from bot.core.model import Lang, Target
-from bot.core.text import SynonymMap, fold, word_features
+from bot.core.text import SynonymMap, TypoCorrector, fold, word_features
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,13 @@ class MatcherSettings:
     # Slope of the sigmoid that turns a decision value into a confidence: the SVM's boundary
     # (0) maps to 0.5. Per target, not a softmax over targets, so a message that fits no
     # target gets low confidence for all of them instead of a forced winner.
-    learned_slope: float = 4.0
+    learned_slope: float = 2.0
     # The linear SVM's regularisation (larger fits the examples more closely).
     svm_c: float = 1.0
+    # Unknown words of at least `typo_min_length` letters are corrected to a known word within
+    # one edit, or within `typo_distance` edits from eight letters on (0 turns this off).
+    typo_distance: int = 1
+    typo_min_length: int = 4
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Document:
     target: Target
     lang: Lang
     text: str
+    # What the line is: "title", "question" or "keywords" of an entry, "example" of an intent.
+    role: str = "question"
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,11 @@ class Matcher:
             raise ValueError("the matcher needs at least one document")
         self.settings = settings or MatcherSettings()
         self._synonyms = synonyms
+        self._typos = TypoCorrector(
+            [w for d in documents for w in fold(d.text).split()] + synonyms.words(),
+            self.settings.typo_distance,
+            self.settings.typo_min_length,
+        )
         ordered = sorted(documents, key=lambda d: d.target)
         self.targets: list[Target] = sorted({d.target for d in ordered})
         index = {t: i for i, t in enumerate(self.targets)}
@@ -183,8 +194,8 @@ class Matcher:
         return normalize(sparse.hstack([char, word]).tocsr())
 
     def normalise(self, text: str) -> str:
-        """Fold and synonym-map text the way documents were."""
-        return self._synonyms.apply(fold(text))
+        """Fold, correct typos and synonym-map text the way documents were."""
+        return self._synonyms.apply(self._typos.correct(fold(text)))
 
     def features(self, text: str) -> FeatureRow:
         """Return a message's feature row (indices, values), as the documents were built."""

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 # Umlauts and ß are folded to their base letter, and the "ae/oe/ue" spellings people use on
 # keyboards without umlauts are folded the same way, so "Verträge", "vertraege" and
@@ -59,14 +61,20 @@ class SynonymMap:
 
     def __init__(self, groups: Sequence[Sequence[str]]) -> None:
         self._replacements: dict[tuple[str, ...], str] = {}
+        self._words: list[str] = []
         for group in groups:
             folded = [fold(word) for word in group]
+            self._words += [w for variant in folded for w in variant.split()]
             canonical = folded[0].replace(" ", "")
             for variant in folded:
                 key = _stem_key(variant.split())
                 if key:
                     self._replacements[key] = canonical
         self._longest = max((len(key) for key in self._replacements), default=0)
+
+    def words(self) -> list[str]:
+        """Return every folded word of every variant (they count as known words)."""
+        return list(self._words)
 
     def apply(self, folded: str) -> str:
         """Replace synonym variants in folded text with their canonical word."""
@@ -88,6 +96,51 @@ class SynonymMap:
                 out.append(words[i])
                 i += 1
         return " ".join(out)
+
+
+class TypoCorrector:
+    """Corrects unknown words toward the knowledge's own vocabulary, within a few edits.
+
+    A word the vocabulary knows is never changed, nor another form of a known word (same
+    German stem: "behorde" beside "behorden"), nor a short word or a number: "an" could be
+    many words, and a wrong guess is worse than none.
+    """
+
+    def __init__(self, words: Sequence[str], max_distance: int, min_length: int) -> None:
+        counts: dict[str, int] = {}
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+        # Most frequent first: of two words equally close, the common one wins.
+        self._vocabulary = sorted(counts, key=lambda w: (-counts[w], w))
+        self._known = frozenset(counts)
+        self._known_stems = frozenset(_german_stem(word) for word in counts)
+        self._max_distance = max_distance
+        self._min_length = min_length
+        self._cache: dict[str, str] = {}
+
+    def correct(self, folded: str) -> str:
+        """Return folded text with each unknown word replaced by its nearest known word."""
+        if self._max_distance <= 0:
+            return folded
+        return " ".join(self._word(word) for word in folded.split())
+
+    def _word(self, word: str) -> str:
+        """Return the nearest known word (or the word itself), remembering the answer."""
+        if word in self._known or len(word) < self._min_length or word.isdigit():
+            return word
+        if _german_stem(word) in self._known_stems:
+            return word
+        cached = self._cache.get(word)
+        if cached is None:
+            # One edit for short words, more only for long ones, where a slip is likelier.
+            limit = 1 if len(word) < 8 else self._max_distance
+            hit = process.extractOne(
+                word, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=limit
+            )
+            cached = str(hit[0]) if hit is not None else word
+            if len(self._cache) < 65536:
+                self._cache[word] = cached
+        return cached
 
 
 def _stem_key(words: Sequence[str]) -> tuple[str, ...]:
