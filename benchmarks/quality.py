@@ -19,11 +19,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from benchmarks.common import BenchConfig, latency_ms, time_calls
 from bot.core.assistant import Assistant
 from bot.core.evaluation import FALLBACK, load_questions
-from bot.core.matcher import Document, Matcher
+from bot.core.matcher import Document, Matcher, MatcherSettings
 from bot.core.model import Target
 from bot.core.text import SynonymMap
 
 PROJECT = "project matcher (as shipped)"
+SIMILARITY_ONLY = "project matcher, similarity only (no learned scorer, typo correction kept)"
 OWN = "project eval set"
 EXTERNAL = "covid-qa-de (external)"
 PAIRS_FILE = "eval_question_similarity_de.csv"
@@ -141,6 +142,12 @@ def _project(task: Task) -> Ranker:
     return lambda text, limit: [c.target for c in matcher.rank(text, limit)]
 
 
+def _similarity_only(task: Task) -> Ranker:
+    """The project's Matcher without its learned scorer: the matcher before issue 12."""
+    matcher = Matcher(task.documents, task.synonyms, MatcherSettings(learned_share=0.0))
+    return lambda text, limit: [c.target for c in matcher.rank(text, limit)]
+
+
 def _tfidf(make: Callable[[], TfidfVectorizer]) -> Callable[[Task], Ranker]:
     """Cosine similarity over a fresh scikit-learn TF-IDF vectorizer, max-pooled per target."""
 
@@ -179,6 +186,7 @@ def methods() -> list[Method]:
     """The project's matcher first, then the baselines."""
     return [
         Method(PROJECT, _project, project=True),
+        Method(SIMILARITY_ONLY, _similarity_only),
         Method("word TF-IDF (scikit-learn defaults)", _tfidf(TfidfVectorizer)),
         Method("BM25Okapi (rank_bm25, Snowball German stems)", _bm25),
         Method(

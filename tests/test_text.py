@@ -20,7 +20,8 @@ def test_sharp_s_and_accents_fold() -> None:
 
 
 def test_markup_and_punctuation_become_spaces() -> None:
-    assert fold("<b>DRK?!</b>") == "b drk b"
+    assert fold("<b>DRK?!</b>") == "drk"
+    assert fold('<a href="x">Anne   Frank</a>, 3 < 4 > 2') == "anne frank 3 4 2"
 
 
 def test_synonyms_map_to_first_word() -> None:

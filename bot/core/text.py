@@ -19,6 +19,8 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", 
 _DIGRAPHS = re.compile(r"(ae|oe|ue)")
 _DIGRAPH_BASE = {"ae": "a", "oe": "o", "ue": "u"}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Pasted markup: a tag's name ("b", "script") is not a word the person wrote.
+_TAG = re.compile(r"</?[a-z][a-z0-9]{0,15}\b[^<>]{0,200}>", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Longest inputs worth reading: a question is never this long, and capping keeps the answer
 # path fast whatever arrives.
@@ -31,6 +33,7 @@ _ENGLISH = snowballstemmer.stemmer("english")
 def fold(text: str) -> str:
     """Return lower-case ASCII-ish text with umlauts, ß and accents folded and markup removed."""
     text = unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS]).casefold()
+    text = _TAG.sub(" ", text)
     text = text.translate(_FOLD)
     # Strip remaining accents (é -> e) so French or Turkish spellings of names still meet.
     decomposed = unicodedata.normalize("NFKD", text)
