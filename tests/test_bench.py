@@ -45,6 +45,7 @@ def test_quick_mode_measures_every_row(result: BenchResult) -> None:
         startup.IMPORTS,
         startup.BOT_IMPORTS,
         startup.ASK,
+        startup.ASK_COLD,
         startup.BOT,
     ]
     assert all(r.median_s > 0 and r.rss_mb > 0 for r in result.startup)

@@ -43,11 +43,12 @@ EHRENAMT_NONE_OF_THESE = [
     (WEEK_11, "Ehrenamtspauschale Höhe"),
     (WEEK_12, "Steuerfreibetrag Ehrenamt"),
 ]
+# Near an existing entry (joining the DRK), in words its examples do not use.
 DRK = [
-    (WEEK_10, "Wie werde ich Sanitäter beim DRK?"),
-    (WEEK_11, "DRK Sanitätsdienst Ausbildung"),
-    (WEEK_11, "Sanitäter werden DRK"),
-    (WEEK_12, "Ausbildung Sanitätsdienst Rotes Kreuz"),
+    (WEEK_10, "Wie kann ich beim DRK mitmachen?"),
+    (WEEK_11, "DRK mitmachen als Geflüchteter"),
+    (WEEK_11, "beim Roten Kreuz mitmachen wie"),
+    (WEEK_12, "DRK mitmachen in Hessen"),
 ]
 UNRELATED = [
     (WEEK_11, SCRIPT),

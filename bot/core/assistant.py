@@ -38,6 +38,9 @@ class AssistantSettings:
     # How many ranked targets the decision looks at, and how many it offers as "did you mean".
     candidates: int = 6
     max_suggestions: int = 3
+    # Between the thresholds, an entry that is the only likely one and leads all others by
+    # this much is answered instead of offered as a one-item list.
+    single_lead: float = 0.12
     # Parts of a long message (sentences, clauses) shorter than this are not ranked alone.
     min_part_words: int = 3
     # A part's score counts this much: a short clause matches some entry by chance more easily.
@@ -164,6 +167,8 @@ class Assistant:
             for c in likely
             if c.target.kind == "faq"
         ][: s.max_suggestions]
+        if len(suggestions) == 1 and not ambiguous and self._lone_and_clear(candidates):
+            return self._target_reply(top, lang)
         if top.score >= s.answer_threshold and len(suggestions) <= 1:
             return self._target_reply(top, lang)
         if not suggestions:
@@ -176,6 +181,15 @@ class Assistant:
             self.kb.message("did_you_mean", lang),
             suggestions=tuple(suggestions),
         )
+
+    def _lone_and_clear(self, candidates: list[Candidate]) -> bool:
+        """Tell whether the best candidate, an entry, leads every other by `single_lead`.
+
+        A list with a single entry asks a question whose answer is almost always yes.
+        """
+        top, rest = candidates[0], candidates[1:]
+        lead = top.score - (rest[0].score if rest else 0.0)
+        return top.target.kind == "faq" and lead >= self.settings.single_lead
 
     def _answer_offering_second(self, top: Candidate, second: Candidate, lang: Lang) -> Reply:
         """Answer the first of two close entries and offer the second as the first button."""
