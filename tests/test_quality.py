@@ -107,7 +107,7 @@ def test_cli_eval_measures_this_table_by_default(
     assert "questions: 1 in scope, 1 out of scope" in out
     assert "dev part (tests/eval/questions.yaml) top-1: 1.000" in out
     assert "test part (tests/eval/test.yaml) top-1: 0.000" in out
-    assert "FAILED: test part: top-1 0.0% < 75%" in out
+    assert "FAILED: test part: top-1 0.0% < 78%" in out
 
 
 def test_cli_eval_prints_cross_validation(capsys: pytest.CaptureFixture[str]) -> None:

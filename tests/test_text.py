@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, fold, word_features
+from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, TypoCorrector, fold, word_features
 
 
 def test_umlaut_spellings_meet() -> None:
@@ -49,3 +49,15 @@ def test_fold_never_fails_and_is_bounded(text: str) -> None:
     folded = fold(text)
     assert len(folded) <= MAX_QUESTION_CHARS * 4
     assert folded == folded.strip()
+
+
+def test_typos_are_corrected_toward_known_words_only() -> None:
+    known = ["hessischer", "jugendring", "behorden", "anne", "frank", "an", "drk"]
+    typos = TypoCorrector(known, max_distance=2, min_length=4)
+    assert typos.correct("hesischer jugenring") == "hessischer jugendring"
+    # Long words may be two edits away, shorter ones only one.
+    assert typos.correct("jugndrng") == "jugendring"
+    assert typos.correct("frnak") == "frnak"
+    # Known words, short words, numbers and other forms of a known word stay as written.
+    assert typos.correct("anne ane an 110 behorde") == "anne ane an 110 behorde"
+    assert TypoCorrector(known, max_distance=0, min_length=4).correct("jugenring") == "jugenring"

@@ -51,8 +51,9 @@ class QualityGates:
 # The dev part (tests/eval/questions.yaml) may be used to choose thresholds and weights.
 GATES = QualityGates()
 # The held-out test part (tests/eval/test.yaml) is never used for choosing anything; this floor
-# only stops it from sliding back (measured 77 % / 82 % when it was written; issue 12 aims higher).
-TEST_GATES = QualityGates(top1=0.75, rejection=0.75, every_language=False)
+# only stops it from sliding back (measured 76.7 % / 81.8 % when it was written, 80.8 % / 89.1 %
+# with issue 12's learned scorer; issue 12 aims at 95 % / 93 %).
+TEST_GATES = QualityGates(top1=0.78, rejection=0.85, every_language=False)
 
 
 @dataclass
