@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, TypoCorrector, fold, word_features
+from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, TypoCorrector, fold, stems, word_features
 
 
 def test_umlaut_spellings_meet() -> None:
@@ -53,11 +53,13 @@ def test_fold_never_fails_and_is_bounded(text: str) -> None:
 
 def test_typos_are_corrected_toward_known_words_only() -> None:
     known = ["hessischer", "jugendring", "behorden", "anne", "frank", "an", "drk"]
-    typos = TypoCorrector(known, max_distance=2, min_length=4)
+    known_stems = {stem for word in known for stem in stems(word)}
+    typos = TypoCorrector(known, known_stems, max_distance=2, min_length=4)
     assert typos.correct("hesischer jugenring") == "hessischer jugendring"
     # Long words may be two edits away, shorter ones only one.
     assert typos.correct("jugndrng") == "jugendring"
     assert typos.correct("frnak") == "frnak"
     # Known words, short words, numbers and other forms of a known word stay as written.
     assert typos.correct("anne ane an 110 behorde") == "anne ane an 110 behorde"
-    assert TypoCorrector(known, max_distance=0, min_length=4).correct("jugenring") == "jugenring"
+    off = TypoCorrector(known, known_stems, max_distance=0, min_length=4)
+    assert off.correct("jugenring") == "jugenring"

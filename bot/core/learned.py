@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import sklearn
 from scipy import sparse
-from sklearn.svm import LinearSVC
 
 # Bump when the cached arrays change meaning, so an old cache is never read as a new one.
 CACHE_FORMAT = "1"
@@ -48,6 +47,9 @@ def fit_scorer(
             np.zeros((n_features, n_targets), np.float32), np.zeros(n_targets, np.float32)
         )
     # tol 1e-2 fits in ~0.3 s instead of ~0.4 s with the same cross-validated accuracy.
+    # Imported here: a start with a cached model never needs it (~8 MB and ~0.2 s).
+    from sklearn.svm import LinearSVC
+
     with warnings.catch_warnings():
         # With about one example per target (an FAQ of single questions) scikit-learn guesses
         # the labels might be a regression target; they are class indices.

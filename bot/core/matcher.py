@@ -129,17 +129,14 @@ class Matcher:
             raise ValueError("the matcher needs at least one document")
         self.settings = settings or MatcherSettings()
         self._synonyms = synonyms
-        self._typos = TypoCorrector(
-            [w for d in documents for w in fold(d.text).split()] + synonyms.words(),
-            self.settings.typo_distance,
-            self.settings.typo_min_length,
-        )
         ordered = sorted(documents, key=lambda d: d.target)
         self.targets: list[Target] = sorted({d.target for d in ordered})
         index = {t: i for i, t in enumerate(self.targets)}
         self._doc_target = np.array([index[d.target] for d in ordered], dtype=np.intp)
         self._starts = np.searchsorted(self._doc_target, np.arange(len(self.targets)))
-        texts = [self.normalise(d.text) for d in ordered]
+        # Documents are never typo-corrected: their words are the vocabulary.
+        folded = [fold(d.text) for d in ordered]
+        texts = [synonyms.apply(text) for text in folded]
         char = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=self.settings.char_ngrams,
@@ -152,9 +149,22 @@ class Matcher:
         )
         self._char, self._word = char, word
         weight = self.settings.char_weight
-        char.fit(texts)
-        word.fit(texts)
-        docs = self.document_features(texts)
+        docs = normalize(
+            sparse.hstack(
+                [
+                    char.fit_transform(texts) * np.sqrt(weight),
+                    word.fit_transform(texts) * np.sqrt(1 - weight),
+                ]
+            ).tocsr()
+        )
+        known_words = [w for text in folded for w in text.split()] + synonyms.words()
+        # The word features are stems: a word whose stem is among them is a known word's form.
+        self._typos = TypoCorrector(
+            known_words,
+            set(word.vocabulary_),
+            self.settings.typo_distance,
+            self.settings.typo_min_length,
+        )
         self._query = QueryVectorizer([(char, weight), (word, 1 - weight)])
         self._docs_t = docs.T.tocsr()
         membership = sparse.csr_matrix(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -109,14 +109,20 @@ class TypoCorrector:
     many words, and a wrong guess is worse than none.
     """
 
-    def __init__(self, words: Sequence[str], max_distance: int, min_length: int) -> None:
+    def __init__(
+        self,
+        words: Sequence[str],
+        known_stems: Iterable[str],
+        max_distance: int,
+        min_length: int,
+    ) -> None:
         counts: dict[str, int] = {}
         for word in words:
             counts[word] = counts.get(word, 0) + 1
         # Most frequent first: of two words equally close, the common one wins.
         self._vocabulary = sorted(counts, key=lambda w: (-counts[w], w))
         self._known = frozenset(counts)
-        self._known_stems = frozenset(_german_stem(word) for word in counts)
+        self._known_stems = frozenset(known_stems)
         self._max_distance = max_distance
         self._min_length = min_length
         self._cache: dict[str, str] = {}
@@ -131,7 +137,7 @@ class TypoCorrector:
         """Return the nearest known word (or the word itself), remembering the answer."""
         if word in self._known or len(word) < self._min_length or word.isdigit():
             return word
-        if _german_stem(word) in self._known_stems:
+        if any(stem in self._known_stems for stem in stems(word)):
             return word
         cached = self._cache.get(word)
         if cached is None:

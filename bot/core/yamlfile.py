@@ -29,7 +29,11 @@ class MarkedDict(dict[str, Any]):
         return (self.line, self.column)
 
 
-class _MarkingLoader(yaml.SafeLoader):
+# libyaml's parser, where PyYAML was built with it: the same nodes and marks, ~10x faster.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _MarkingLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that records positions and reports duplicate keys instead of overwriting."""
 
     def __init__(self, stream: str, file: str) -> None:
@@ -37,7 +41,7 @@ class _MarkingLoader(yaml.SafeLoader):
         self.file = file
         self.problems: list[Problem] = []
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> MarkedDict:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> MarkedDict:
         """Build a MarkedDict, noting each key's position and any duplicate key."""
         self.flatten_mapping(node)
         result = MarkedDict()
