@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.core import matcher as matcher_module
 from bot.core.assistant import Assistant
 from bot.core.learned import CACHE_FILE
 from bot.core.matcher import Matcher, MatcherSettings
@@ -126,3 +127,27 @@ def test_an_unwritable_cache_folder_does_not_stop_the_matcher(
     blocker.write_text("x", encoding="utf-8")
     matcher = Matcher(documents, synonyms, cache_dir=blocker / "cache")
     assert matcher.rank("Was macht der Hessische Jugendring?", 1)
+
+
+def test_a_big_knowledge_base_keeps_sparse_centroids_and_ranks_the_same(
+    small: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents, synonyms = small
+    dense = Matcher(documents, synonyms)
+    monkeypatch.setattr(matcher_module, "DENSE_CELLS", 0)
+    big = Matcher(documents, synonyms)
+    assert not isinstance(big._centroids, np.ndarray)
+    for message in MESSAGES:
+        assert [(c.target, round(c.score, 5)) for c in big.rank(message, 5)] == [
+            (c.target, round(c.score, 5)) for c in dense.rank(message, 5)
+        ]
+
+
+def test_too_many_targets_for_the_classifier_means_similarity_only(
+    small: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents, synonyms = small
+    monkeypatch.setattr(matcher_module, "MAX_LEARNED_TARGETS", 3)
+    assert Matcher(documents, synonyms).scorer is None

@@ -68,6 +68,12 @@ class Candidate:
     score: float
 
 
+# A features x targets matrix up to this many cells (~32 MB as float32) is kept dense.
+DENSE_CELLS = 8_000_000
+# One-vs-rest fitting grows with targets x documents, and the weights with targets x features:
+# beyond this many targets (five times today's knowledge) the matcher uses similarity only.
+MAX_LEARNED_TARGETS = 400
+
 Analyzer = Callable[[str], list[str]]
 FeatureRow = tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]
 
@@ -171,10 +177,11 @@ class Matcher:
             (np.ones(len(ordered), dtype=np.float32), (self._doc_target, np.arange(len(ordered)))),
             shape=(len(self.targets), len(ordered)),
         )
-        # Dense features x targets: a message's few features pick rows, no sparse product.
-        self._centroids = np.ascontiguousarray(
-            normalize(membership @ docs).T.toarray(), dtype=np.float32
-        )
+        centroids = normalize(membership @ docs).T.tocsr()
+        self._centroids: npt.NDArray[np.float32] | sparse.csr_matrix = centroids
+        if centroids.shape[0] * centroids.shape[1] <= DENSE_CELLS:
+            # Dense features x targets: a message's few features pick rows, no sparse product.
+            self._centroids = np.ascontiguousarray(centroids.toarray(), dtype=np.float32)
         self.scorer = self._scorer(docs, texts, cache_dir)
         self.documents: list[Document] = ordered
 
@@ -182,9 +189,9 @@ class Matcher:
         self, docs: sparse.csr_matrix, texts: list[str], cache_dir: Path | None
     ) -> LinearScorer | None:
         """Fit the classifier, or read it from the cache when it was fitted on the same input."""
-        if self.settings.learned_share <= 0:
-            return None
         n_features, n_targets = docs.shape[1], len(self.targets)
+        if self.settings.learned_share <= 0 or n_targets > MAX_LEARNED_TARGETS:
+            return None
         key = cache_key([repr(astuple(self.settings)), *texts, *(str(t) for t in self._doc_target)])
         path = cache_dir / CACHE_FILE if cache_dir is not None else None
         if path is not None:
@@ -227,7 +234,7 @@ class Matcher:
         rows = self._docs_t[indices]
         doc_sims = np.asarray(rows.T @ values).ravel()
         best = np.maximum.reduceat(doc_sims, self._starts)
-        centroid = values @ self._centroids[indices]
+        centroid = _pick(self._centroids, indices, values)
         share = self.settings.best_share
         similarity: npt.NDArray[np.float64] = share * best + (1 - share) * centroid
         if self.scorer is None:
@@ -237,3 +244,15 @@ class Matcher:
         learned = self.settings.learned_share
         mixed: npt.NDArray[np.float64] = (1 - learned) * similarity + learned * confidence
         return mixed
+
+
+def _pick(
+    matrix: npt.NDArray[np.float32] | sparse.csr_matrix,
+    indices: npt.NDArray[np.intp],
+    values: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float64]:
+    """Return values @ matrix[indices] for a dense or a sparse features x targets matrix."""
+    if isinstance(matrix, np.ndarray):
+        dense: npt.NDArray[np.float64] = (values @ matrix[indices]).astype(np.float64)
+        return dense
+    return np.asarray(matrix[indices].T @ values, dtype=np.float64).ravel()
