@@ -1,7 +1,15 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import MAX_QUESTION_CHARS, SynonymMap, TypoCorrector, fold, stems, word_features
+from bot.core.text import (
+    MAX_QUESTION_CHARS,
+    SynonymMap,
+    TypoCorrector,
+    fold,
+    stems,
+    tokens,
+    word_features,
+)
 
 
 def test_umlaut_spellings_meet() -> None:
@@ -63,3 +71,19 @@ def test_typos_are_corrected_toward_known_words_only() -> None:
     assert typos.correct("anne ane an 110 behorde") == "anne ane an 110 behorde"
     off = TypoCorrector(known, known_stems, max_distance=0, min_length=4)
     assert off.correct("jugenring") == "jugenring"
+
+
+def test_other_scripts_are_kept_and_their_variants_meet() -> None:
+    # Arabic: vowel signs, tatweel and hamza forms do not separate words.
+    assert fold("مُسَاعَدَة") == fold("مساعده") == fold("مساعـــدة")
+    assert fold("أين") == fold("اين") and fold("إلى") == fold("الى") == fold("الي")
+    # Persian keheh/yeh and the zero-width non-joiner meet the Arabic forms and plain spelling.
+    assert fold("کمک می\u200cخواهم") == fold("كمك ميخواهم")
+    # Arabic-Indic and Persian digits are digits: the emergency number in every script.
+    assert fold("١١٠") == fold("۱۱۰") == "110"
+    # Turkish dotted and dotless i, and its letters typed without marks.
+    assert fold("İstanbul'da ışık") == fold("istanbulda isik".replace("da", " da", 1))
+    assert fold("çocuğum şikayet") == "cocugum sikayet"
+    # Cyrillic stays Cyrillic; ё meets е.
+    assert fold("Помощь! Ещё") == "помощь еще"
+    assert tokens(fold("Допомога, будь ласка")) == ["допомога", "будь", "ласка"]

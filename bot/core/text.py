@@ -15,13 +15,37 @@ from rapidfuzz.distance import Levenshtein
 # keyboards without umlauts are folded the same way, so "Verträge", "vertraege" and
 # "vertrage" all become "vertrage". The fold is lossy ("neue" -> "neu") but applied to both
 # questions and entries, so it only merges spellings, it never separates them.
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "œ": "oe"})
+# The same holds for the other scripts: Turkish dotless ı meets i (people type both); Arabic
+# and Persian letter variants meet one form (alef maqsura and Persian yeh -> yeh, keheh ->
+# kaf, ta marbuta -> heh); Arabic-Indic and Persian digits become 0-9, so "١١٠" is "110".
+_FOLD = str.maketrans(
+    {
+        "ä": "a",
+        "ö": "o",
+        "ü": "u",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "ى": "ي",
+        "ی": "ي",
+        "ک": "ك",
+        "ة": "ه",
+        "ـ": None,
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
 _DIGRAPHS = re.compile(r"(ae|oe|ue)")
 _DIGRAPH_BASE = {"ae": "a", "oe": "o", "ue": "u"}
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Letters and digits of every script are words; the rest (punctuation, emoji, "_") is space.
+_NON_WORD = re.compile(r"[\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")
 # Pasted markup: a tag's name ("b", "script") is not a word the person wrote.
 _TAG = re.compile(r"</?[a-z][a-z0-9]{0,15}\b[^<>]{0,200}>", re.IGNORECASE)
-_TOKEN = re.compile(r"[a-z0-9]+")
+# Joiners inside words (Persian writes some words with a zero-width non-joiner): dropped, so
+# both spellings meet.
+_JOINERS = str.maketrans({"\u200c": None, "\u200d": None})
 # Longest inputs worth reading: a question is never this long, and capping keeps the answer
 # path fast whatever arrives.
 MAX_QUESTION_CHARS = 1000
@@ -31,11 +55,12 @@ _ENGLISH = snowballstemmer.stemmer("english")
 
 
 def fold(text: str) -> str:
-    """Return lower-case ASCII-ish text with umlauts, ß and accents folded and markup removed."""
+    """Return lower-case text (any script) with umlauts, accents, marks and markup folded away."""
     text = unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS]).casefold()
     text = _TAG.sub(" ", text)
-    text = text.translate(_FOLD)
-    # Strip remaining accents (é -> e) so French or Turkish spellings of names still meet.
+    text = text.translate(_FOLD).translate(_JOINERS)
+    # Strip remaining accents and marks (é -> e, ş -> s, Arabic vowel signs, the hamza on an
+    # alef) so spellings with and without them meet.
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = _DIGRAPHS.sub(lambda m: _DIGRAPH_BASE[m.group(1)], text)
