@@ -121,7 +121,8 @@ class Matcher:
     """Scores messages against targets; built once per knowledge load, then read-only.
 
     A target's score mixes the TF-IDF similarity (best paraphrase and centroid) with the
-    probability a linear SVM fitted on the same features gives it; `learned_share` sets how.
+    confidence of a linear SVM fitted on the same features (a sigmoid of its decision value);
+    `learned_share` sets how much each counts.
     """
 
     def __init__(
