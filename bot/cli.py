@@ -32,6 +32,8 @@ from bot.core.problems import KnowledgeError
 # The dev part of the evaluation table (may be used for tuning) and the held-out test part.
 DEFAULT_EVAL_FILE = Path("tests/eval/questions.yaml")
 DEFAULT_TEST_FILE = Path("tests/eval/test.yaml")
+# One table per language beyond German and English, each with its own dev and test part.
+LANGUAGE_EVAL_DIR = Path("tests/eval/languages")
 CV_FOLDS = 5
 EXIT_DATA_ERROR = 1
 EXIT_CONFIG_ERROR = 2
@@ -125,6 +127,12 @@ def cmd_eval(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
         test = evaluate(assistant, load_questions(args.test_file))
         out.write(summary_line(f"test part ({args.test_file})", test) + "\n")
         failed += [f"test part: {f}" for f in TEST_GATES.failures(test)]
+    for path in sorted(LANGUAGE_EVAL_DIR.glob("*.yaml")):
+        asked = load_questions(path)
+        for part in ("dev", "test"):
+            result = evaluate(assistant, [q for q in asked if q.part == part])
+            out.write(summary_line(f"{path.stem} {part} part ({path})", result))
+            out.write(f", reply language: {result.lang_hits}/{result.lang_checked}\n")
     if not args.no_cv:
         out.write(_cross_validation_report(assistant))
     if failed:

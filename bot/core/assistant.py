@@ -11,7 +11,7 @@ from bot.core.language import Vocabulary, choose_language, supported
 from bot.core.loader import load_knowledge
 from bot.core.matcher import Candidate, Document, Matcher, MatcherSettings
 from bot.core.model import (
-    LANGUAGES,
+    BUILTIN_LANGUAGES,
     Entry,
     Intent,
     KnowledgeBase,
@@ -92,12 +92,26 @@ class Assistant:
         self.settings = settings or AssistantSettings()
         self.deployment = deployment or Deployment()
         documents = _documents(kb)
-        self.matcher = Matcher(
-            documents,
-            SynonymMap(kb.synonyms),
-            self.settings.matcher,
-            cache_dir=self.deployment.model_cache,
-        )
+        synonyms = SynonymMap(kb.synonyms)
+        cache = self.deployment.model_cache
+        # German and English share one matcher; every further language gets its own, so adding
+        # a language never changes how German and English messages are matched.
+        groups: dict[Lang, list[Document]] = {}
+        for doc in documents:
+            groups.setdefault(doc.lang if doc.lang not in BUILTIN_LANGUAGES else "de", []).append(
+                doc
+            )
+        self.matchers: dict[Lang, Matcher] = {
+            lang: Matcher(
+                docs,
+                synonyms,
+                self.settings.matcher,
+                cache_dir=None if cache is None else (cache if lang == "de" else cache / lang),
+            )
+            for lang, docs in groups.items()
+        }
+        # The German-and-English matcher: the evaluation, the overlap check and the report use it.
+        self.matcher = self.matchers["de"]
         self.vocabulary = Vocabulary((d.lang, d.text) for d in documents)
 
     @classmethod
@@ -114,11 +128,11 @@ class Assistant:
 
     def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
-        candidates = self.rank(text)
-        reply_lang = choose_language(text, lang, client_lang, self.vocabulary)
+        reply_lang = choose_language(text, lang, client_lang, self.vocabulary, self.kb.codes)
+        candidates = self.rank(text, lang=reply_lang)
         return self.decide(candidates, reply_lang, lone_word=len(text.split()) == 1)
 
-    def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
+    def rank(self, text: str, limit: int | None = None, lang: Lang = "de") -> list[Candidate]:
         """Rank targets for the whole message and for each of its parts, best first.
 
         A story or a greeting in front of the question must not drown it: each sentence or
@@ -126,9 +140,10 @@ class Assistant:
         thanks) counts only for the whole message, so "Hallo, …" does not win by its "Hallo".
         """
         limit = limit or self.settings.candidates
-        best = {c.target: c.score for c in self.matcher.rank(text, limit=limit)}
+        matcher = self.matchers.get(lang, self.matcher)
+        best = {c.target: c.score for c in matcher.rank(text, limit=limit)}
         for part in message_parts(text, self.settings.min_part_words):
-            for c in self.matcher.rank(part, limit=limit):
+            for c in matcher.rank(part, limit=limit):
                 if c.target.kind == "faq" or self.kb.intents[c.target.id].high_priority:
                     score = c.score * self.settings.part_weight
                     best[c.target] = max(best.get(c.target, 0.0), score)
@@ -213,7 +228,7 @@ class Assistant:
     def entry_reply(self, entry_id: str, lang: str | None, score: float = 1.0) -> Reply:
         """Answer with one knowledge entry (also used when a suggestion button is pressed)."""
         entry = self.kb.entries[entry_id]
-        reply_lang = self._available(entry.texts, supported(lang))
+        reply_lang = self._available(entry.texts, self.supported(lang))
         text = entry.texts[reply_lang]
         # Where an answer says help exists, the help comes first, then the partner and the rest.
         links = self.service_links(entry.services)
@@ -238,13 +253,14 @@ class Assistant:
 
     def intent_reply(self, intent_id: str, lang: str | None) -> Reply:
         """Answer with an intent directly (used by commands such as /help)."""
-        return self._intent_reply(self.kb.intents[intent_id], 1.0, supported(lang) or "de")
+        return self._intent_reply(self.kb.intents[intent_id], 1.0, self.supported(lang) or "de")
 
     def search(self, text: str, limit: int = 5) -> list[Reply]:
         """Return direct answers for the entries a text likely means (for inline mode)."""
-        lang = choose_language(text, vocabulary=self.vocabulary)
+        lang = choose_language(text, vocabulary=self.vocabulary, codes=self.kb.codes)
         # Ranking `limit` more than there are intents leaves `limit` entries after dropping them.
-        ranked = self.matcher.rank(text, limit=limit + len(self.kb.intents))
+        matcher = self.matchers.get(lang, self.matcher)
+        ranked = matcher.rank(text, limit=limit + len(self.kb.intents))
         return [
             self.entry_reply(c.target.id, lang, c.score)
             for c in ranked
@@ -296,7 +312,7 @@ class Assistant:
 
     def contacts(self, lang: str | None) -> Reply:
         """Reply with all partners and their websites (the /kontakt command)."""
-        reply_lang = supported(lang) or "de"
+        reply_lang = self.supported(lang) or "de"
         text = (
             self.kb.message("fallback_contacts", reply_lang)
             + "\n\n"
@@ -314,7 +330,7 @@ class Assistant:
 
     def contracts(self, lang: str | None) -> Reply:
         """Reply with the four contracts and their partners (the /vertraege command)."""
-        reply_lang = supported(lang) or "de"
+        reply_lang = self.supported(lang) or "de"
         text = (
             self.kb.message("contracts_intro", reply_lang)
             + "\n\n"
@@ -325,7 +341,7 @@ class Assistant:
 
     def none_of_these(self, lang: str | None) -> Reply:
         """Reply when none of the suggestions fit: thanks, and the partners to ask directly."""
-        reply_lang = supported(lang) or "de"
+        reply_lang = self.supported(lang) or "de"
         return Reply(
             "fallback",
             None,
@@ -337,7 +353,7 @@ class Assistant:
 
     def privacy_notice(self, lang: str | None, contact: str = "", legal_basis: str = "") -> str:
         """Return the privacy notice with operator, contact, legal basis and retention filled in."""
-        reply_lang = supported(lang) or "de"
+        reply_lang = self.supported(lang) or "de"
         kb = self.kb
         return kb.message(
             "privacy",
@@ -390,12 +406,15 @@ class Assistant:
             "{retention_days}", str(self.deployment.retention_days)
         )
 
-    @staticmethod
-    def _available(texts: Mapping[Lang, object], wanted: Lang | None) -> Lang:
-        """Return the wanted language if the item has it, else the first it has."""
+    def supported(self, code: str | None) -> Lang | None:
+        """Map a language code such as 'en-GB' to one the knowledge has, else None."""
+        return supported(code, self.kb.codes)
+
+    def _available(self, texts: Mapping[Lang, object], wanted: Lang | None) -> Lang:
+        """Return the wanted language if the item has it, else the first it has (German first)."""
         if wanted is not None and wanted in texts:
             return wanted
-        return next(lang for lang in LANGUAGES if lang in texts)
+        return next((lang for lang in self.kb.codes if lang in texts), next(iter(texts)))
 
 
 def _unique(links: list[Link]) -> list[Link]:

@@ -24,6 +24,8 @@ class EvalQuestion:
     q: str
     expect: str
     lang: str | None = None
+    # "dev" or "test" in the per-language tables (tests/eval/languages/); None elsewhere.
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     """Read the evaluation table (`questions:` list of q/expect/lang)."""
     data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
-        EvalQuestion(str(item["q"]), str(item["expect"]), item.get("lang"))
+        EvalQuestion(str(item["q"]), str(item["expect"]), item.get("lang"), item.get("part"))
         for item in data["questions"]
     ]
 

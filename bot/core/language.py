@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
-from bot.core.model import DEFAULT_LANG, LANGUAGES, Lang
+from bot.core.model import BUILTIN_LANGUAGES, DEFAULT_LANG, Lang
 from bot.core.text import fold, tokens
 
 # Short function words and chat words that give a language away. Words both languages use
@@ -176,46 +177,61 @@ _MARKERS: dict[Lang, frozenset[str]] = {
 }
 
 
+# Letters only Arabic-script languages use; which of them depends on the configured ones.
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+
+
 class Vocabulary:
     """Words that occur in only one language's example questions, as a second clue."""
 
     def __init__(self, texts: Iterable[tuple[Lang, str]]) -> None:
-        seen: dict[Lang, set[str]] = {lang: set() for lang in LANGUAGES}
+        seen: dict[Lang, set[str]] = {}
         for lang, text in texts:
-            seen[lang].update(tokens(fold(text)))
-        self.only: dict[str, Lang] = {}
-        pairs: tuple[tuple[Lang, Lang], ...] = (("de", "en"), ("en", "de"))
-        for lang, other in pairs:
-            for word in seen[lang] - seen[other]:
-                self.only[word] = lang
+            seen.setdefault(lang, set()).update(tokens(fold(text)))
+        counts = Counter(word for words in seen.values() for word in words)
+        self.only: dict[str, Lang] = {
+            word: lang for lang, words in seen.items() for word in words if counts[word] == 1
+        }
+        self.codes: tuple[Lang, ...] = tuple(seen) or BUILTIN_LANGUAGES
 
     def votes(self, words: list[str]) -> Counter[Lang]:
         """Count the words that belong to only one language."""
         return Counter(self.only[w] for w in words if w in self.only)
 
 
-def detect_language(text: str, vocabulary: Vocabulary | None = None) -> Lang | None:
+def _clear_winner(counts: Counter[Lang]) -> Lang | None:
+    """Return the language with the most votes when no other has as many."""
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def detect_language(
+    text: str, vocabulary: Vocabulary | None = None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES
+) -> Lang | None:
     """Return the message's language when its words make it clear, else None."""
+    if "ar" in codes and _ARABIC_SCRIPT.search(text):
+        return "ar"
     words = tokens(fold(text))
     markers = Counter(lang for w in words for lang, known in _MARKERS.items() if w in known)
     # Umlauts are a German clue, but names like "Bildungsstätte" appear in English questions.
     if any(ch in text.casefold() for ch in "äöüß"):
         markers["de"] += 1
-    for counts in (markers, vocabulary.votes(words) if vocabulary else Counter()):
-        if counts["de"] != counts["en"]:
-            return "de" if counts["de"] > counts["en"] else "en"
-    return None
+    # Letters only Turkish has among the configured languages.
+    if "tr" in codes and any(ch in text for ch in "ğĞışŞİ"):
+        markers["tr"] += 2
+    # Marker words and words only one language's examples use both vote: "ne" is a German
+    # marker, but "kizilhac sozlesmesi ne hakkinda" has three Turkish-only words.
+    return _clear_winner(markers + (vocabulary.votes(words) if vocabulary else Counter()))
 
 
-def supported(code: str | None) -> Lang | None:
-    """Map a language code such as 'en-GB' or 'de' to a supported language."""
+def supported(code: str | None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES) -> Lang | None:
+    """Map a language code such as 'en-GB' or 'tr' to one of the configured languages."""
     if not code:
         return None
     base = code.split("-")[0].split("_")[0].lower()
-    for lang in LANGUAGES:
-        if base == lang:
-            return lang
-    return None
+    return base if base in codes else None
 
 
 def choose_language(
@@ -223,8 +239,12 @@ def choose_language(
     saved: str | None = None,
     client: str | None = None,
     vocabulary: Vocabulary | None = None,
+    codes: tuple[Lang, ...] = BUILTIN_LANGUAGES,
 ) -> Lang:
     """Pick the reply language: the message's, else the saved choice, else the client's, else German."""
     return (
-        detect_language(text, vocabulary) or supported(saved) or supported(client) or DEFAULT_LANG
+        detect_language(text, vocabulary, codes)
+        or supported(saved, codes)
+        or supported(client, codes)
+        or DEFAULT_LANG
     )

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bot.core.model import Entry, Intent, KnowledgeBase, Lang, Partner
+from bot.core.model import BUILTIN, Entry, Intent, KnowledgeBase, Lang, Language, Partner
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.schema import TOP_LEVEL, FileChecker
 from bot.core.text import fold
 from bot.core.yamlfile import MarkedDict, read_yaml
 
 FORMAT_VERSION = 1
+LANGUAGES_FILE = "languages.yaml"
+TRANSLATIONS = "translations"
+# What a translation file may hold; the German file's item of the same id gets the block.
+TRANSLATED_SECTIONS = ("entries", "partners", "services", "intents")
 
 
 @dataclass
@@ -25,6 +30,14 @@ class _Collected:
     synonyms: list[tuple[str, ...]] = field(default_factory=list)
     messages: dict[str, dict[Lang, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    languages: list[Language] = field(default_factory=lambda: list(BUILTIN))
+    # Translated blocks by section ("entries", "intents", ...), item id (or message key), code.
+    overlay: dict[str, dict[str, dict[Lang, Any]]] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> tuple[Lang, ...]:
+        """The configured language codes."""
+        return tuple(language.code for language in self.languages)
 
 
 def data_files(directory: Path) -> list[Path]:
@@ -47,7 +60,7 @@ def _read_file(path: Path, kind: str, into: _Collected) -> None:
     into.problems.extend(problems)
     if data is None:
         return
-    check = FileChecker(name)
+    check = FileChecker(name, into.codes)
     if not isinstance(data, MarkedDict):
         check.problem(
             None,
@@ -57,6 +70,7 @@ def _read_file(path: Path, kind: str, into: _Collected) -> None:
         )
         into.problems.extend(check.problems)
         return
+    _add_translations(data, into.overlay)
     if data.get("version") != FORMAT_VERSION:
         check.problem(
             data,
@@ -97,6 +111,82 @@ def _read_file(path: Path, kind: str, into: _Collected) -> None:
         if messages is not None:
             into.messages.update(check.messages(messages))
     into.problems.extend(check.problems)
+
+
+def _add_translations(data: MarkedDict, overlay: dict[str, dict[str, dict[Lang, Any]]]) -> None:
+    """Give each item of a German data file the translated blocks written for its id.
+
+    An entry's translation repeats no links: the German links apply.
+    """
+    for section in TRANSLATED_SECTIONS:
+        items = data.get(section)
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, MarkedDict):
+                continue
+            for code, block in overlay.get(section, {}).get(str(item.get("id")), {}).items():
+                german = item.get("de")
+                if section == "entries" and isinstance(german, dict) and "links" in german:
+                    block.setdefault("links", german["links"])
+                item.setdefault(code, block)
+    messages = data.get("messages")
+    if isinstance(messages, MarkedDict):
+        for key, texts in overlay.get("messages", {}).items():
+            if isinstance(messages.get(key), MarkedDict):
+                for code, text in texts.items():
+                    messages[key].setdefault(code, text)
+
+
+def _read_languages(knowledge_dir: Path, into: _Collected) -> None:
+    """Read languages.yaml, when there is one; without it the bot speaks German and English."""
+    path = knowledge_dir / LANGUAGES_FILE
+    if not path.is_file():
+        return
+    name = _shown(path)
+    data, problems = read_yaml(path, name)
+    into.problems.extend(problems)
+    if not isinstance(data, MarkedDict):
+        return
+    check = FileChecker(name)
+    check.unknown_fields(data, {"version", "languages"}, LANGUAGES_FILE)
+    languages = check.language_list(data)
+    into.problems.extend(check.problems)
+    if languages:
+        into.languages = languages
+
+
+def _read_translations(knowledge_dir: Path, intents_dir: Path, into: _Collected) -> None:
+    """Collect the translated blocks of every configured language but German."""
+    for code in into.codes[1:]:
+        paths = data_files(knowledge_dir / TRANSLATIONS / code)
+        single = intents_dir / TRANSLATIONS / f"{code}.yaml"
+        paths += [single] if single.is_file() else []
+        for path in paths:
+            name = _shown(path)
+            data, problems = read_yaml(path, name)
+            into.problems.extend(problems)
+            if not isinstance(data, MarkedDict):
+                continue
+            check = FileChecker(name, into.codes)
+            allowed = {"version", "language", "messages", *TRANSLATED_SECTIONS}
+            check.unknown_fields(data, allowed, "a translation file")
+            if data.get("language") != code:
+                check.problem(
+                    data, "language", f"this file must say 'language: {code}'", "fix the code"
+                )
+            for section in TRANSLATED_SECTIONS:
+                items = data.get(section)
+                for item in items if isinstance(items, list) else []:
+                    if isinstance(item, MarkedDict) and isinstance(item.get("id"), str):
+                        block = MarkedDict({k: v for k, v in item.items() if k != "id"})
+                        block.line, block.column = item.line, item.column
+                        block.key_positions = dict(item.key_positions)
+                        by_id = into.overlay.setdefault(section, {})
+                        by_id.setdefault(item["id"], {})[code] = block
+            messages = data.get("messages")
+            if isinstance(messages, MarkedDict):
+                for key, text in messages.items():
+                    into.overlay.setdefault("messages", {}).setdefault(key, {})[code] = text
+            into.problems.extend(check.problems)
 
 
 def _examples(item: Entry | Intent) -> list[str]:
@@ -212,6 +302,8 @@ def _cross_check(c: _Collected) -> None:
 def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Load and check all data files; raise KnowledgeError listing every error."""
     collected = _Collected()
+    _read_languages(knowledge_dir, collected)
+    _read_translations(knowledge_dir, intents_dir, collected)
     for kind, directory in (("knowledge", knowledge_dir), ("intents", intents_dir)):
         if not directory.is_dir():
             collected.problems.append(
@@ -225,7 +317,8 @@ def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBas
             )
             continue
         for path in data_files(directory):
-            _read_file(path, kind, collected)
+            if path.name != LANGUAGES_FILE:
+                _read_file(path, kind, collected)
     _cross_check(collected)
     if not collected.entries and not any(p.severity == "error" for p in collected.problems):
         collected.problems.append(
@@ -247,5 +340,6 @@ def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBas
         services={s.id: s for s in collected.services},
         synonyms=tuple(collected.synonyms),
         messages=collected.messages,
+        languages=tuple(collected.languages),
     )
     return kb, problems

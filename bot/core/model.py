@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Lang = Literal["de", "en"]
-LANGUAGES: tuple[Lang, ...] = ("de", "en")
+# A language code from knowledge/languages.yaml ("de", "en", "tr", ...).
+Lang = str
+# German is the source language and the default; English is there without languages.yaml too.
 DEFAULT_LANG: Lang = "de"
+BUILTIN_LANGUAGES: tuple[Lang, ...] = ("de", "en")
 ReplyKind = Literal["faq", "intent", "suggestions", "fallback"]
 Action = Literal["none", "contacts", "language", "help_services", "menu", "fallback"]
 ACTIONS: tuple[str, ...] = ("none", "contacts", "language", "help_services", "menu", "fallback")
@@ -102,6 +104,24 @@ class Intent:
 
 
 @dataclass(frozen=True)
+class Language:
+    """One language the bot speaks (a line of knowledge/languages.yaml)."""
+
+    code: Lang
+    name: str
+    english: str
+    direction: Literal["ltr", "rtl"] = "ltr"
+    # "checked" by a native speaker, or a "draft" translation whose German text counts.
+    review: Literal["checked", "draft"] = "checked"
+
+
+BUILTIN: tuple[Language, ...] = (
+    Language("de", "Deutsch", "German"),
+    Language("en", "English", "English"),
+)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the assistant knows, loaded from knowledge/ and intents/."""
 
@@ -111,6 +131,12 @@ class KnowledgeBase:
     services: dict[str, Partner]
     synonyms: tuple[tuple[str, ...], ...]
     messages: dict[str, dict[Lang, str]]
+    languages: tuple[Language, ...] = BUILTIN
+
+    @property
+    def codes(self) -> tuple[Lang, ...]:
+        """The language codes, German first."""
+        return tuple(language.code for language in self.languages)
 
     def message(self, key: str, lang: Lang, **values: str) -> str:
         """Return a fixed bot text in the language (German when missing), with values filled in."""

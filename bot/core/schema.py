@@ -7,13 +7,15 @@ from typing import Any, cast
 
 from bot.core.model import (
     ACTIONS,
-    LANGUAGES,
+    BUILTIN_LANGUAGES,
+    DEFAULT_LANG,
     Action,
     Entry,
     EntryText,
     Intent,
     IntentText,
     Lang,
+    Language,
     Link,
     Partner,
     PartnerText,
@@ -26,11 +28,12 @@ ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 MAX_ID_BYTES = 40
 MAX_TITLE_CHARS = 60
 
-ENTRY_FIELDS = {"id", "partner", "related", "services", "sources", *LANGUAGES}
+ENTRY_FIELDS = {"id", "partner", "related", "services", "sources"}
 ENTRY_TEXT_FIELDS = {"title", "questions", "answer", "keywords", "links"}
-PARTNER_FIELDS = {"id", "name", "url", "sources", *LANGUAGES}
+PARTNER_FIELDS = {"id", "name", "url", "sources"}
 PARTNER_TEXT_FIELDS = {"description", "contract"}
-INTENT_FIELDS = {"id", "action", "priority", "services", *LANGUAGES}
+INTENT_FIELDS = {"id", "action", "priority", "services"}
+LANGUAGE_FIELDS = {"code", "name", "english", "direction", "review"}
 INTENT_TEXT_FIELDS = {"examples", "replies"}
 TOP_LEVEL = {
     "knowledge": {"version", "entries", "partners", "services", "synonyms"},
@@ -41,8 +44,9 @@ TOP_LEVEL = {
 class FileChecker:
     """Collects problems for one file while converting its parts."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES) -> None:
         self.file = file
+        self.codes = codes
         self.problems: list[Problem] = []
 
     def problem(
@@ -179,7 +183,7 @@ class FileChecker:
     def languages(self, data: MarkedDict, what: str) -> dict[Lang, MarkedDict]:
         """Return the per-language blocks (de, en) of an item."""
         blocks: dict[Lang, MarkedDict] = {}
-        for lang in LANGUAGES:
+        for lang in self.codes:
             if lang in data:
                 block = self.mapping(data[lang], data, lang, f"'{lang}' of {what}")
                 if block is not None:
@@ -194,7 +198,7 @@ class FileChecker:
         """Convert one knowledge entry."""
         entry_id = self.identifier(data, "an entry")
         what = f"entry '{entry_id or '?'}'"
-        self.unknown_fields(data, ENTRY_FIELDS, what)
+        self.unknown_fields(data, ENTRY_FIELDS | set(self.codes), what)
         texts: dict[Lang, EntryText] = {}
         for lang, block in self.languages(data, what).items():
             where = f"{what} ({lang})"
@@ -226,7 +230,7 @@ class FileChecker:
         """Convert one partner or help service."""
         partner_id = self.identifier(data, what)
         where = f"{what} '{partner_id or '?'}'"
-        self.unknown_fields(data, PARTNER_FIELDS, where)
+        self.unknown_fields(data, PARTNER_FIELDS | set(self.codes), where)
         name, url = self.text(data, "name", where), self.url(data, "url", where)
         texts: dict[Lang, PartnerText] = {}
         for lang, block in self.languages(data, where).items():
@@ -244,7 +248,7 @@ class FileChecker:
         """Convert one intent."""
         intent_id = self.identifier(data, "an intent")
         what = f"intent '{intent_id or '?'}'"
-        self.unknown_fields(data, INTENT_FIELDS, what)
+        self.unknown_fields(data, INTENT_FIELDS | set(self.codes), what)
         action = self.text(data, "action", what, required=False) or "none"
         if action not in ACTIONS:
             self.problem(
@@ -290,12 +294,42 @@ class FileChecker:
             block = self.mapping(value, data, key, f"message '{key}'")
             if block is None:
                 continue
-            self.unknown_fields(block, set(LANGUAGES), f"message '{key}'")
+            self.unknown_fields(block, set(self.codes), f"message '{key}'")
             result[key] = {
                 lang: self.text(block, lang, f"message '{key}'")
-                for lang in LANGUAGES
+                for lang in self.codes
                 if lang in block
             }
+        return result
+
+    def language_list(self, data: MarkedDict) -> list[Language]:
+        """Convert the `languages` list of languages.yaml (German first)."""
+        raw = data.get("languages")
+        if not isinstance(raw, list) or not raw:
+            self.problem(data, "languages", "'languages' must be a list", "see the file's comment")
+            return []
+        result: list[Language] = []
+        for item in raw:
+            block = self.mapping(item, data, "languages", "a language")
+            if block is None:
+                continue
+            self.unknown_fields(block, LANGUAGE_FIELDS, "a language")
+            code = self.text(block, "code", "a language")
+            direction = block.get("direction", "ltr")
+            review = block.get("review", "checked")
+            if not re.fullmatch(r"[a-z]{2}", code):
+                self.problem(block, "code", f"'{code}' is not a language code", "use two letters")
+                continue
+            if direction not in ("ltr", "rtl") or review not in ("checked", "draft"):
+                self.problem(
+                    block, None, f"language '{code}': bad direction or review", "see the comment"
+                )
+                continue
+            name, english = self.text(block, "name", code), self.text(block, "english", code)
+            result.append(Language(code, name, english, direction, review))
+        if result and result[0].code != DEFAULT_LANG:
+            self.problem(data, "languages", "German must come first", "move 'de' to the top")
+            return []
         return result
 
     def synonyms(self, data: MarkedDict, raw: Any) -> list[tuple[str, ...]]:

@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from bot.core.assistant import Assistant
-from bot.core.model import LANGUAGES
 from bot.report.model import Suggestion
 from bot.report.snippets import add_to_entry, new_entry
 
@@ -24,7 +23,7 @@ def suggest(
 ) -> Suggestion:
     """Rank the group's questions, pick the entry that wins most often, and say what to do."""
     entry_id, score = nearest_entry(assistant, questions)
-    by_lang = _by_language(examples)
+    by_lang = _by_language(examples, assistant.kb.codes)
     title = file = ""
     if entry_id is not None:
         entry = assistant.kb.entries[entry_id]
@@ -72,9 +71,11 @@ def nearest_entry(assistant: Assistant, questions: Sequence[str]) -> tuple[str |
     return best, totals[best] / len(questions)
 
 
-def _by_language(examples: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+def _by_language(
+    examples: Sequence[tuple[str, str]], codes: tuple[str, ...]
+) -> dict[str, list[str]]:
     """Group (text, lang) pairs by knowledge language; unknown languages count as German."""
     grouped: dict[str, list[str]] = {}
     for text, lang in examples:
-        grouped.setdefault(lang if lang in LANGUAGES else "de", []).append(text)
-    return {lang: grouped[lang] for lang in LANGUAGES if lang in grouped}
+        grouped.setdefault(lang if lang in codes else "de", []).append(text)
+    return {lang: grouped[lang] for lang in codes if lang in grouped}

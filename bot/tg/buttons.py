@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,7 +61,7 @@ def decode(data: str | None) -> Button | None:
         return Button(kind, entry_id, int(sign))
     if kind == "answer" and not ID_PATTERN.fullmatch(rest):
         return None
-    if kind == "lang" and rest not in ("de", "en"):
+    if kind == "lang" and not re.fullmatch(r"[a-z]{2}", rest):
         return None
     if kind == "menu" and rest not in MENU_ITEMS:
         return None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.core.language import supported
 from bot.core.model import Lang
 from bot.tg.common import send_reply, send_text, user_key_of, user_language
 from bot.tg.context import BotContext
-from bot.tg.render import delete_keyboard, language_row, main_menu_rows
+from bot.tg.render import delete_keyboard, language_rows, main_menu_rows
 
 # English command names answer in English unless the user chose a language.
 ENGLISH_COMMANDS = frozenset({"help", "contracts", "contacts", "language", "privacy", "delete"})
@@ -67,7 +66,7 @@ async def language(update: Update, context: BotContext) -> None:
     kb = services.assistant.kb
     lang = await _lang(update, context)
     if context.args:
-        chosen = supported(context.args[0])
+        chosen = services.assistant.supported(context.args[0])
         key = user_key_of(update, context)
         if chosen is None or key is None:
             await send_text(update, context, kb.message("language_unknown", lang))
@@ -76,7 +75,10 @@ async def language(update: Update, context: BotContext) -> None:
         await send_text(update, context, kb.message("language_set", chosen))
         return
     await send_text(
-        update, context, kb.message("language_choose", lang), InlineKeyboardMarkup([language_row()])
+        update,
+        context,
+        kb.message("language_choose", lang),
+        InlineKeyboardMarkup(language_rows(kb)),
     )
 
 

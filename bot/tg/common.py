@@ -8,7 +8,6 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.core.language import supported
 from bot.core.model import DEFAULT_LANG, Lang, Reply
 from bot.storage import QuestionKind
 from bot.tg.context import BotContext
@@ -51,7 +50,13 @@ async def user_language(update: Update, context: BotContext, hint: Lang | None =
     if user is None:
         return hint or DEFAULT_LANG
     saved = await context.services.saved_language(context.services.user_key(user.id))
-    return supported(saved) or hint or supported(user.language_code) or DEFAULT_LANG
+    assistant = context.services.assistant
+    return (
+        assistant.supported(saved)
+        or hint
+        or assistant.supported(user.language_code)
+        or DEFAULT_LANG
+    )
 
 
 def user_key_of(update: Update, context: BotContext) -> str | None:

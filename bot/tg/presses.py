@@ -22,7 +22,7 @@ from bot.tg.common import (
     user_language,
 )
 from bot.tg.context import BotContext
-from bot.tg.render import escape, language_row
+from bot.tg.render import escape, language_rows
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ async def _vote(press: Press) -> str | None:
 async def _language(press: Press) -> str | None:
     """Save the chosen language and confirm in it."""
     if press.key is not None:
-        chosen: Lang = "en" if press.button.value == "en" else "de"
         services = press.context.services
+        chosen: Lang = services.assistant.supported(str(press.button.value)) or "de"
         await services.save_language(press.key, chosen)
         await send_text(
             press.update, press.context, services.assistant.kb.message("language_set", chosen)
@@ -177,7 +177,7 @@ async def _menu(update: Update, context: BotContext, item: str, lang: Lang) -> N
             update,
             context,
             assistant.kb.message("language_choose", lang),
-            InlineKeyboardMarkup([language_row()]),
+            InlineKeyboardMarkup(language_rows(assistant.kb)),
         )
     elif item == "privacy":
         await send_text(update, context, privacy_text(context, lang))

@@ -90,18 +90,19 @@ def reply_keyboard(reply: Reply, kb: KnowledgeBase) -> InlineKeyboardMarkup | No
             ]
         )
     if reply.action == "language":
-        rows.append(language_row())
+        rows += language_rows(kb)
     elif reply.action == "menu":
         rows += main_menu_rows(kb, lang)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def language_row() -> list[InlineKeyboardButton]:
-    """Return the two language buttons."""
-    return [
-        InlineKeyboardButton("🇩🇪 Deutsch", callback_data=encode("lang", "de")),
-        InlineKeyboardButton("🇬🇧 English", callback_data=encode("lang", "en")),
+def language_rows(kb: KnowledgeBase) -> list[list[InlineKeyboardButton]]:
+    """Return one button per language, in its own name, two per row."""
+    buttons = [
+        InlineKeyboardButton(language.name, callback_data=encode("lang", language.code))
+        for language in kb.languages
     ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def main_menu_rows(kb: KnowledgeBase, lang: Lang) -> list[list[InlineKeyboardButton]]:
