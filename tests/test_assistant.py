@@ -121,7 +121,6 @@ NOISE_INPUTS = [
     "😀😀😀",
     "a" * 10_000,
     "\x00\x01\x02\x1b[31m",
-    "\u202eرسالة باللغة العربية\u202c",
     "**fett** _kursiv_ [link](https://example.com)",
     "\ud83d",
 ]
@@ -134,6 +133,12 @@ def test_noise_gets_the_fallback(assistant: Assistant, text: str) -> None:
     assert reply.text.strip() and reply.links
     # The reply can be sent as it is: nothing of the input leaks in, it encodes as UTF-8.
     json.dumps(reply.to_json_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_arabic_inside_direction_overrides_is_read_as_arabic(assistant: Assistant) -> None:
+    wrapped, plain = "\u202eهل تتكلم العربية\u202c", "هل تتكلم العربية"
+    reply, expected = assistant.answer(wrapped), assistant.answer(plain)
+    assert (reply.kind, reply.id, reply.lang) == (expected.kind, expected.id, "ar")
 
 
 # Real words inside repetition, markup or an injection attempt: read like the plain words.

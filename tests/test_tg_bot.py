@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.assistant import Assistant
 from bot.tg.buttons import encode
+from bot.tg.render import reply_html
 from tests.botapi_stub import BotApiStub, Call
 from tests.helpers.settle import background_done
 from tests.tg_harness import ADMIN_ID, bot_env, running_bot
@@ -376,3 +378,30 @@ async def test_downvote_keeps_the_masked_question_for_staff(
         [row] = await services.store.downvoted_questions(datetime(2000, 1, 1, tzinfo=UTC))
         assert row.entry_id == down.split(":")[1]
         assert "Jugendring" in row.text and "example.org" not in row.text
+
+
+async def test_an_arabic_question_gets_an_arabic_answer_with_its_buttons(
+    stub: BotApiStub, tmp_path: Path
+) -> None:
+    async with running_bot(bot_env(stub, tmp_path)):
+        [sent] = await ask(stub, "شو هو عقد الاندماج مع الصليب الاحمر")
+        text = sent.params["text"]
+        assert "الصليب الأحمر" in text and "Das" not in text
+        assert "https://www.drk-hessen.de" in [b.get("url") for b in buttons(sent)]
+
+
+async def test_sprache_switches_to_turkish_and_lists_every_language(
+    stub: BotApiStub, tmp_path: Path, assistant: Assistant
+) -> None:
+    async with running_bot(bot_env(stub, tmp_path)):
+        stub.add_command(CHAT, "/sprache", user_id=USER)
+        [offer] = await stub.wait_for("sendMessage", 1)
+        labels = [b["text"] for b in buttons(offer)]
+        assert labels == ["Deutsch", "English", "Türkçe", "العربية"]
+        stub.add_command(CHAT, "/sprache tr", user_id=USER)
+        await stub.wait_for("sendMessage", 2)
+        # A language-neutral message is answered in the saved language.
+        [answer] = await ask(stub, "DRK")
+        turkish = assistant.answer("DRK", lang="tr")
+        assert turkish.lang == "tr"
+        assert answer.params["text"] == reply_html(turkish)[0]
