@@ -114,6 +114,21 @@ def test_operator_placeholder_is_filled(assistant: Assistant) -> None:
             assert "{operator}" not in text and "{retention_days}" not in text
 
 
+@pytest.mark.parametrize("lang", ["de", "en", "tr", "ar"])
+def test_texts_about_languages_name_every_configured_language(
+    assistant: Assistant, lang: str
+) -> None:
+    names = [language.name for language in assistant.kb.languages]
+    assert names == ["Deutsch", "English", "Türkçe", "العربية"]
+    intent = assistant.kb.intents["language"]
+    texts = [assistant.intent_reply("language", lang).text]
+    texts += [assistant.kb.message(key, lang) for key in ("language_choose", "welcome")]
+    assert len(intent.texts[lang].replies) >= 1
+    for text in texts:
+        assert "{languages}" not in text
+        assert all(name in text for name in names), text
+
+
 # Input with nothing in it to answer: the honest fallback, never a guess.
 NOISE_INPUTS = [
     "",

@@ -192,3 +192,15 @@ def test_each_topic_answers_a_plain_question(
     assistant: Assistant, question: str, expected: str
 ) -> None:
     assert reply_id(assistant.answer(question)) == expected
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar"])
+def test_translated_answers_have_short_sentences(assistant: Assistant, lang: str) -> None:
+    lengths = [
+        len(sentence.split())
+        for entry in assistant.kb.entries.values()
+        for sentence in re.split(r"(?<=[.!?؟])\s+|\n+", entry.texts[lang].answer)
+        if sentence.strip()
+    ]
+    assert statistics.median(lengths) <= 12
+    assert max(lengths) <= 20

@@ -141,3 +141,21 @@ def test_entry_missing_a_language_is_a_warning(dirs: tuple[Path, Path]) -> None:
     [warning] = [p for p in problems if p.file.endswith("nur-deutsch.yaml") and "'en'" in p.message]
     assert warning.severity == "warning"
     assert "no 'en' texts" in warning.message
+
+
+def test_a_changed_german_answer_marks_its_translations_outdated(dirs: tuple[Path, Path]) -> None:
+    knowledge = dirs[0]
+    _kb, before = load_knowledge(*dirs)
+    assert not [p for p in before if "veraltet" in p.message]
+    german = knowledge / "vertraege.yaml"
+    text = german.read_text(encoding="utf-8")
+    old = "Der Vertrag wurde am 3. Juni 2019 unterschrieben."
+    assert old in text
+    german.write_text(text.replace(old, "Der Vertrag ist vom 3. Juni 2019.", 1), encoding="utf-8")
+    _kb, after = load_knowledge(*dirs)
+    outdated = [p for p in after if "veraltet" in p.message]
+    assert {p.file.split("/")[-2] for p in outdated} == {"tr", "ar"}
+    for problem in outdated:
+        assert problem.severity == "warning"
+        line = Path(problem.file).read_text(encoding="utf-8").splitlines()[problem.line - 1]
+        assert line.strip().startswith("- id: "), line

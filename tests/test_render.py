@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from bot.core.assistant import Assistant
 from bot.core.model import Reply, Suggestion
 from bot.tg.buttons import MAX_CALLBACK_BYTES, decode, encode
-from bot.tg.render import MAX_MESSAGE_UNITS, escape, reply_keyboard, split_message, utf16_units
+from bot.tg.render import (
+    MAX_MESSAGE_UNITS,
+    escape,
+    isolate_numbers,
+    reply_keyboard,
+    split_message,
+    utf16_units,
+)
 
 
 def test_utf16_counts_emoji_as_two_units() -> None:
@@ -78,3 +85,12 @@ def test_suggestion_keyboard_has_none_of_these(assistant: Assistant) -> None:
     assert markup is not None
     datas = [b.callback_data for row in markup.inline_keyboard for b in row]
     assert datas == [encode("answer", "vertrag-drk"), encode("none")]
+
+
+def test_numbers_in_right_to_left_text_keep_their_order() -> None:
+    arabic = "اتصل بالرقم 0800 111 0 111 أو 116 111، مجانا."
+    assert isolate_numbers(arabic) == (
+        "اتصل بالرقم \u20660800 111 0 111\u2069 أو \u2066116 111\u2069، مجانا."
+    )
+    german = "Ruf 0800 111 0 111 an."
+    assert isolate_numbers(german) == german

@@ -241,14 +241,19 @@ class Assistant:
             for rid in entry.related
             if rid in self.kb.entries
         )[:3]
+        answer = self._fill(text.answer)
+        draft = self._is_draft(reply_lang)
+        if draft:
+            answer = answer.rstrip() + "\n\n" + self.kb.message("draft_note", reply_lang)
         return Reply(
             "faq",
             entry.id,
             score,
             reply_lang,
-            self._fill(text.answer),
+            answer,
             links=tuple(_unique(links)),
             related=related,
+            draft=draft,
         )
 
     def intent_reply(self, intent_id: str, lang: str | None) -> Reply:
@@ -401,10 +406,16 @@ class Assistant:
         return entry.texts[self._available(entry.texts, lang)].title
 
     def _fill(self, text: str) -> str:
-        """Replace the {operator} and {retention_days} placeholders; other braces stay as written."""
-        return text.replace("{operator}", self.deployment.operator).replace(
-            "{retention_days}", str(self.deployment.retention_days)
+        """Fill {operator}, {retention_days} and {languages}; other braces stay as written."""
+        return (
+            text.replace("{operator}", self.deployment.operator)
+            .replace("{retention_days}", str(self.deployment.retention_days))
+            .replace("{languages}", self.kb.language_names)
         )
+
+    def _is_draft(self, lang: Lang) -> bool:
+        """Tell whether a language's texts still wait for a native speaker's check."""
+        return any(x.code == lang and x.review == "draft" for x in self.kb.languages)
 
     def supported(self, code: str | None) -> Lang | None:
         """Map a language code such as 'en-GB' to one the knowledge has, else None."""

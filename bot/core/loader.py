@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core.model import BUILTIN, Entry, Intent, KnowledgeBase, Lang, Language, Partner
+from bot.core.model import (
+    BUILTIN,
+    DEFAULT_LANG,
+    Entry,
+    Intent,
+    KnowledgeBase,
+    Lang,
+    Language,
+    Partner,
+)
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.schema import TOP_LEVEL, FileChecker
 from bot.core.text import fold
@@ -17,6 +27,68 @@ LANGUAGES_FILE = "languages.yaml"
 TRANSLATIONS = "translations"
 # What a translation file may hold; the German file's item of the same id gets the block.
 TRANSLATED_SECTIONS = ("entries", "partners", "services", "intents")
+
+
+@dataclass(frozen=True)
+class TranslationStamp:
+    """Where a translated item stands and which German text it was made from (a short hash)."""
+
+    section: str
+    id: str
+    lang: Lang
+    file: str
+    line: int
+    source: str
+
+
+def source_hash(*texts: str) -> str:
+    """Return the short hash of German texts that a translation records as its source."""
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
+
+
+def german_source(c: _Collected, section: str, item_id: str) -> str | None:
+    """Return the hash of the German text a translated item stands for (None: no such item)."""
+    if section == "entries":
+        entry = next((e for e in c.entries if e.id == item_id), None)
+        text = entry.texts.get(DEFAULT_LANG) if entry else None
+        return source_hash(text.title, text.answer) if text else None
+    if section == "intents":
+        intent = next((i for i in c.intents if i.id == item_id), None)
+        itext = intent.texts.get(DEFAULT_LANG) if intent else None
+        return source_hash(*itext.replies) if itext else None
+    group = c.partners if section == "partners" else c.services
+    partner = next((p for p in group if p.id == item_id), None)
+    ptext = partner.texts.get(DEFAULT_LANG) if partner else None
+    return source_hash(ptext.description, ptext.contract) if ptext else None
+
+
+def _check_stamps(c: _Collected) -> None:
+    """Warn about translations of unknown items and of German texts changed since."""
+    for stamp in c.stamps:
+        current = german_source(c, stamp.section, stamp.id)
+        if current is None:
+            c.problems.append(
+                Problem(
+                    stamp.file,
+                    stamp.line,
+                    1,
+                    f"translation of '{stamp.id}', which the German files do not have",
+                    "fix the id or delete the translation",
+                    "warning",
+                )
+            )
+        elif stamp.source != current:
+            c.problems.append(
+                Problem(
+                    stamp.file,
+                    stamp.line,
+                    1,
+                    f"Übersetzung veraltet ({stamp.lang}): the German text of '{stamp.id}' "
+                    "changed after this translation was made",
+                    f"update the translation, then set 'source: {current}'",
+                    "warning",
+                )
+            )
 
 
 @dataclass
@@ -33,6 +105,7 @@ class _Collected:
     languages: list[Language] = field(default_factory=lambda: list(BUILTIN))
     # Translated blocks by section ("entries", "intents", ...), item id (or message key), code.
     overlay: dict[str, dict[str, dict[Lang, Any]]] = field(default_factory=dict)
+    stamps: list[TranslationStamp] = field(default_factory=list)
 
     @property
     def codes(self) -> tuple[Lang, ...]:
@@ -177,11 +250,16 @@ def _read_translations(knowledge_dir: Path, intents_dir: Path, into: _Collected)
                 items = data.get(section)
                 for item in items if isinstance(items, list) else []:
                     if isinstance(item, MarkedDict) and isinstance(item.get("id"), str):
-                        block = MarkedDict({k: v for k, v in item.items() if k != "id"})
+                        skip = ("id", "source")
+                        block = MarkedDict({k: v for k, v in item.items() if k not in skip})
                         block.line, block.column = item.line, item.column
                         block.key_positions = dict(item.key_positions)
                         by_id = into.overlay.setdefault(section, {})
                         by_id.setdefault(item["id"], {})[code] = block
+                        stamp = TranslationStamp(
+                            section, item["id"], code, name, item.line, str(item.get("source", ""))
+                        )
+                        into.stamps.append(stamp)
             messages = data.get("messages")
             if isinstance(messages, MarkedDict):
                 for key, text in messages.items():
@@ -232,6 +310,7 @@ def _check_examples_and_languages(c: _Collected) -> None:
 def _cross_check(c: _Collected) -> None:
     """Check what spans files: unique ids, partner and related references, examples."""
     _check_examples_and_languages(c)
+    _check_stamps(c)
     by_id: dict[str, list[Entry | Intent]] = {}
     items: list[Entry | Intent] = [*c.entries, *c.intents]
     for item in items:

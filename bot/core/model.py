@@ -138,10 +138,16 @@ class KnowledgeBase:
         """The language codes, German first."""
         return tuple(language.code for language in self.languages)
 
+    @property
+    def language_names(self) -> str:
+        """The languages in their own names, for the {languages} placeholder of texts."""
+        return ", ".join(language.name for language in self.languages)
+
     def message(self, key: str, lang: Lang, **values: str) -> str:
         """Return a fixed bot text in the language (German when missing), with values filled in."""
         texts = self.messages.get(key, {})
         template = texts.get(lang) or texts.get(DEFAULT_LANG) or key
+        template = template.replace("{languages}", self.language_names)
         if not values:
             return template
         try:
@@ -179,6 +185,8 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = ()
     related: tuple[Suggestion, ...] = ()
     action: Action = "none"
+    # An answer in a language nobody has checked yet: the German original is offered beside it.
+    draft: bool = False
 
     def to_json_dict(self) -> dict[str, object]:
         """Return the reply in the JSON shape of `python -m bot ask --json`."""

@@ -10,7 +10,7 @@ from bot.core.schema import ID_PATTERN
 
 # Telegram limits callback data to 64 bytes; entry ids are at most 40, so every kind fits.
 MAX_CALLBACK_BYTES = 64
-ButtonKind = Literal["answer", "none", "vote", "lang", "menu", "delete"]
+ButtonKind = Literal["answer", "none", "vote", "lang", "menu", "delete", "original"]
 MENU_ITEMS = ("contracts", "contacts", "ask", "language", "privacy")
 _PREFIX: dict[ButtonKind, str] = {
     "answer": "a",
@@ -19,6 +19,7 @@ _PREFIX: dict[ButtonKind, str] = {
     "lang": "l",
     "menu": "m",
     "delete": "d",
+    "original": "o",
 }
 _KIND = {prefix: kind for kind, prefix in _PREFIX.items()}
 
@@ -59,7 +60,7 @@ def decode(data: str | None) -> Button | None:
         if sign not in ("+1", "-1") or not ID_PATTERN.fullmatch(entry_id):
             return None
         return Button(kind, entry_id, int(sign))
-    if kind == "answer" and not ID_PATTERN.fullmatch(rest):
+    if kind in ("answer", "original") and not ID_PATTERN.fullmatch(rest):
         return None
     if kind == "lang" and not re.fullmatch(r"[a-z]{2}", rest):
         return None

@@ -96,6 +96,15 @@ async def _answer(press: Press) -> str | None:
     return None
 
 
+async def _original(press: Press) -> str | None:
+    """The German original of an answer in a language nobody has checked yet."""
+    assistant = press.context.services.assistant
+    if press.button.value not in assistant.kb.entries:
+        return press.message("outdated_button")
+    await send_reply(press.update, press.context, assistant.entry_reply(press.button.value, "de"))
+    return None
+
+
 async def _none_of_these(press: Press) -> str | None:
     """None of the suggestions fit: say thanks, point to the partners, log the question."""
     reply = press.context.services.assistant.none_of_these(press.lang)
@@ -160,6 +169,7 @@ _HANDLERS: dict[ButtonKind, Callable[[Press], Awaitable[str | None]]] = {
     "lang": _language,
     "menu": _menu_item,
     "delete": _delete_button,
+    "original": _original,
 }
 
 

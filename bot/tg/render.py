@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -60,9 +61,22 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# In right-to-left text a number with spaces ("0800 111 0 111") would show its groups in
+# reverse order; a left-to-right isolate (U+2066 ... U+2069) around it keeps it as dialled.
+_RTL_LETTER = re.compile(r"[\u0590-\u08FF]")
+_NUMBER = re.compile(r"\d+(?: \d+)*")
+
+
+def isolate_numbers(text: str) -> str:
+    """Wrap every number of a right-to-left text in a left-to-right isolate."""
+    if not _RTL_LETTER.search(text):
+        return text
+    return _NUMBER.sub(lambda m: f"\u2066{m.group()}\u2069", text)
+
+
 def reply_html(reply: Reply) -> list[str]:
     """Return the reply text as escaped HTML parts."""
-    return split_message(escape(reply.text.strip()))
+    return split_message(escape(isolate_numbers(reply.text.strip())))
 
 
 def reply_keyboard(reply: Reply, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
@@ -82,6 +96,9 @@ def reply_keyboard(reply: Reply, kb: KnowledgeBase) -> InlineKeyboardMarkup | No
         [InlineKeyboardButton("➡️ " + r.question, callback_data=encode("answer", r.id))]
         for r in reply.related
     ]
+    if reply.kind == "faq" and reply.id and reply.draft:
+        label = kb.message("german_original", lang)
+        rows.append([InlineKeyboardButton(label, callback_data=encode("original", reply.id))])
     if reply.kind == "faq" and reply.id:
         rows.append(
             [
