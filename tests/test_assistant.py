@@ -129,6 +129,20 @@ def test_texts_about_languages_name_every_configured_language(
         assert all(name in text for name in names), text
 
 
+@pytest.mark.parametrize("text", ["hallo", "ok", "👍", "DRK", "110"])
+@pytest.mark.parametrize("saved", ["de", "en", "tr", "ar"])
+def test_short_messages_keep_the_chats_language(
+    assistant: Assistant, text: str, saved: str
+) -> None:
+    assert assistant.answer(text, lang=saved).lang == saved
+
+
+def test_a_longer_message_is_answered_in_its_own_language(assistant: Assistant) -> None:
+    assert assistant.answer("kizilhac sozlesmesi ne hakkinda", lang="de").lang == "tr"
+    assert assistant.answer("ما هو عقد الاندماج", lang="tr").lang == "ar"
+    assert assistant.answer("What does the Jugendring do?", lang="ar").lang == "en"
+
+
 # Input with nothing in it to answer: the honest fallback, never a guess.
 NOISE_INPUTS = [
     "",

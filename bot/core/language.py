@@ -234,6 +234,11 @@ def supported(code: str | None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES) -> 
     return base if base in codes else None
 
 
+# Shorter messages ("hallo", "ok", "DRK", "110") say too little about their language: they
+# keep the chat's saved language (a script of its own, such as Arabic, still counts).
+SHORT_MESSAGE_WORDS = 3
+
+
 def choose_language(
     text: str,
     saved: str | None = None,
@@ -242,9 +247,10 @@ def choose_language(
     codes: tuple[Lang, ...] = BUILTIN_LANGUAGES,
 ) -> Lang:
     """Pick the reply language: the message's, else the saved choice, else the client's, else German."""
+    kept = supported(saved, codes)
+    if kept is not None and len(text.split()) < SHORT_MESSAGE_WORDS:
+        script = "ar" if "ar" in codes and _ARABIC_SCRIPT.search(text) else None
+        return script or kept
     return (
-        detect_language(text, vocabulary, codes)
-        or supported(saved, codes)
-        or supported(client, codes)
-        or DEFAULT_LANG
+        detect_language(text, vocabulary, codes) or kept or supported(client, codes) or DEFAULT_LANG
     )
