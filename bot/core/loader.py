@@ -43,7 +43,8 @@ class TranslationStamp:
 
 def source_hash(*texts: str) -> str:
     """Return the short hash of German texts that a translation records as its source."""
-    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
+    # "de-" says whose text it is, and keeps an all-digit hash from looking like a number.
+    return "de-" + hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
 
 
 def german_source(c: _Collected, section: str, item_id: str) -> str | None:
