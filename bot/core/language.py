@@ -192,7 +192,6 @@ class Vocabulary:
         self.only: dict[str, Lang] = {
             word: lang for lang, words in seen.items() for word in words if counts[word] == 1
         }
-        self.codes: tuple[Lang, ...] = tuple(seen) or BUILTIN_LANGUAGES
 
     def votes(self, words: list[str]) -> Counter[Lang]:
         """Count the words that belong to only one language."""
