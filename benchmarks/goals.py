@@ -15,6 +15,8 @@ P99_GOAL_MS = {1: 2.0, 100: 10.0}
 FIRST_ANSWER_GOAL_S = 1.5
 RSS_GOAL_MB = 150.0
 BURST_RATIO_GOAL = 1.2
+# Issues 13/14: every language beyond German and English together slows start-up by ≤ 20 %.
+LANGUAGES_RATIO_GOAL = 1.2
 MET, MISSED, NOT_MEASURED = "✅ met", "❌ missed", "— not measured"
 CLOSE_SHARE = 0.1
 CLOSE = " (within 10 % of the limit)"
@@ -155,6 +157,34 @@ def _startup_goals(result: BenchResult) -> list[Goal]:
     return goals
 
 
+def _languages_goals(result: BenchResult) -> list[Goal]:
+    """Start-up with every language at most 1.2x the German-and-English-only start-up."""
+    rows = {r.name: r for r in result.startup}
+    goals = []
+    for full, de_en in ((startup.ASK, startup.ASK_DE_EN), (startup.BOT, startup.BOT_DE_EN)):
+        title = f"start-up with all languages ≤ {LANGUAGES_RATIO_GOAL:g}× German and English only: {full}"
+        if full not in rows or de_en not in rows:
+            goals.append(Goal(title, "not run", NOT_MEASURED))
+            continue
+        ratio = rows[full].median_s / rows[de_en].median_s
+        other = rows.get(startup.ASK_OTHER)
+        why = (
+            ""
+            if ratio <= LANGUAGES_RATIO_GOAL or other is None
+            else f"a further language's matcher is built at its first message "
+            f"({other.median_s:.2f} s for a first answer in Arabic)."
+        )
+        goals.append(
+            Goal(
+                title,
+                f"{rows[full].median_s:.2f} s vs {rows[de_en].median_s:.2f} s = {ratio:.2f}×",
+                _status(ratio <= LANGUAGES_RATIO_GOAL),
+                why,
+            )
+        )
+    return goals
+
+
 def _burst_goal(result: BenchResult) -> Goal:
     """The real bot's burst at most 1.2x the echo bot's."""
     title = f"burst through the real bot ≤ {BURST_RATIO_GOAL:g}× the echo bot's time"
@@ -211,6 +241,7 @@ def goals(result: BenchResult) -> list[Goal]:
         *_quality_goals(result),
         *_scaling_goals(result),
         *_startup_goals(result),
+        *_languages_goals(result),
         _burst_goal(result),
     ]
 

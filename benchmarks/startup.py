@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import statistics
 import subprocess
@@ -14,12 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import yaml
+
 from benchmarks.common import BenchConfig, child_env
 
 ASK = "python -m bot ask hallo"
 ASK_COLD = "python -m bot ask hallo, empty data folder (fits the learned scorer)"
 ASK_ARGV = [sys.executable, "-m", "bot", "ask", "hallo"]
 BOT = "run_bot.py: spawn → first sendMessage"
+ASK_DE_EN = "python -m bot ask hallo, German and English only (languages.yaml cut to de, en)"
+BOT_DE_EN = "run_bot.py: spawn → first sendMessage, German and English only"
+OTHER_QUESTION = "ما هو عقد الاندماج"
+ASK_OTHER = "python -m bot ask in Arabic (builds that language's matcher on first use)"
 FLOOR = "python -c pass (interpreter alone)"
 BASE_IMPORTS = "python -c 'import numpy, scipy.sparse' (the matcher's imports minus scikit-learn)"
 IMPORTS = "python -c 'import bot.core.assistant' (numpy, scipy, scikit-learn)"
@@ -133,7 +140,21 @@ async def _stop(process: subprocess.Popen[bytes]) -> None:
         await asyncio.sleep(0.02)
 
 
-async def bot_first_answer(root: Path, data_dir: Path) -> tuple[float, float]:
+def german_english_only(root: Path, folder: Path) -> dict[str, str]:
+    """Copy the knowledge with languages.yaml cut to German and English; return its env."""
+    knowledge, intents = folder / "knowledge", folder / "intents"
+    shutil.copytree(root / "knowledge", knowledge)
+    shutil.copytree(root / "intents", intents)
+    path = knowledge / "languages.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["languages"] = [line for line in data["languages"] if line["code"] in ("de", "en")]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return {"BOT_KNOWLEDGE_DIR": str(knowledge), "BOT_INTENTS_DIR": str(intents)}
+
+
+async def bot_first_answer(
+    root: Path, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Spawn run_bot.py against the stand-in with a queued message; time the first reply."""
     from tests.botapi_stub import BotApiStub
     from tests.tg_harness import bot_env
@@ -142,7 +163,7 @@ async def bot_first_answer(root: Path, data_dir: Path) -> tuple[float, float]:
         result, log = Path(folder) / "result", Path(folder) / "log"
         async with BotApiStub() as stub:
             stub.add_message(5, "hallo", user_id=5)
-            env = child_env(bot_env(stub, data_dir))
+            env = child_env({**bot_env(stub, data_dir), **(extra_env or {})})
             with log.open("wb") as out:
                 process = launch([sys.executable, "run_bot.py"], root, env, result, out)
                 try:
@@ -169,30 +190,38 @@ def _row(name: str, samples: list[tuple[float, float]], goal: bool) -> StartupRo
 def run_startup(config: BenchConfig, root: Path) -> list[StartupRow]:
     """Measure the interpreter floor, the imports, the CLI answer and the bot's first answer."""
     python = sys.executable
-    commands = [
-        (FLOOR, [python, "-c", "pass"], False),
-        (BASE_IMPORTS, [python, "-c", _imports("numpy, scipy.sparse")], False),
-        (IMPORTS, [python, "-c", _imports("bot.core.assistant")], False),
-        (BOT_IMPORTS, [python, "-c", _imports("bot.tg.runner")], False),
-        (ASK, [python, *ASK_ARGV[1:]], True),
-    ]
+    other = [python, *ASK_ARGV[1:-1], OTHER_QUESTION]
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         # A data folder that outlives the runs, as a Docker volume does: the first start
         # fits the learned scorer and caches it, later starts read the cache.
         warm = {"BOT_DATA_DIR": str(Path(folder) / "warm")}
-        run_to_exit(ASK_ARGV, root, warm)
-        for name, argv, goal in commands:
-            runs = [run_to_exit(argv, root, warm) for _ in range(config.startup_runs)]
+        # The same bot with only German and English, timed in the same run: what the further
+        # languages cost at start-up (issues 13 and 14: at most 1.2x).
+        de_en = {**german_english_only(root, Path(folder) / "de-en"), **warm}
+        commands: list[tuple[str, list[str], bool, dict[str, str]]] = [
+            (FLOOR, [python, "-c", "pass"], False, warm),
+            (BASE_IMPORTS, [python, "-c", _imports("numpy, scipy.sparse")], False, warm),
+            (IMPORTS, [python, "-c", _imports("bot.core.assistant")], False, warm),
+            (BOT_IMPORTS, [python, "-c", _imports("bot.tg.runner")], False, warm),
+            (ASK, [python, *ASK_ARGV[1:]], True, warm),
+            (ASK_DE_EN, [python, *ASK_ARGV[1:]], False, de_en),
+            (ASK_OTHER, other, False, warm),
+        ]
+        for argv, env in ((ASK_ARGV, warm), (other, warm), (ASK_ARGV, de_en)):
+            run_to_exit(argv, root, env)
+        for name, argv, goal, env in commands:
+            runs = [run_to_exit(argv, root, env) for _ in range(config.startup_runs)]
             rows.append(_row(name, runs, goal))
         cold = [
             run_to_exit(ASK_ARGV, root, {"BOT_DATA_DIR": str(Path(folder) / f"cold{i}")})
             for i in range(config.startup_runs)
         ]
         rows.append(_row(ASK_COLD, cold, False))
-        bot_runs = [
-            asyncio.run(bot_first_answer(root, Path(folder) / "warm"))
-            for _ in range(config.startup_runs)
-        ]
-    rows.append(_row(BOT, bot_runs, True))
+        for name, extra in ((BOT, warm), (BOT_DE_EN, de_en)):
+            bot_runs = [
+                asyncio.run(bot_first_answer(root, Path(folder) / "warm", extra))
+                for _ in range(config.startup_runs)
+            ]
+            rows.append(_row(name, bot_runs, name == BOT))
     return rows

@@ -45,8 +45,11 @@ def test_quick_mode_measures_every_row(result: BenchResult) -> None:
         startup.IMPORTS,
         startup.BOT_IMPORTS,
         startup.ASK,
+        startup.ASK_DE_EN,
+        startup.ASK_OTHER,
         startup.ASK_COLD,
         startup.BOT,
+        startup.BOT_DE_EN,
     ]
     assert all(r.median_s > 0 and r.rss_mb > 0 for r in result.startup)
     assert [r.name for r in result.burst] == [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from bot.core.language import Vocabulary, choose_language, supported
@@ -93,26 +95,42 @@ class Assistant:
         self.deployment = deployment or Deployment()
         documents = _documents(kb)
         synonyms = SynonymMap(kb.synonyms)
-        cache = self.deployment.model_cache
         # German and English share one matcher; every further language gets its own, so adding
         # a language never changes how German and English messages are matched.
-        groups: dict[Lang, list[Document]] = {}
+        self._documents: dict[Lang, list[Document]] = {}
         for doc in documents:
-            groups.setdefault(doc.lang if doc.lang not in BUILTIN_LANGUAGES else "de", []).append(
-                doc
-            )
-        self.matchers: dict[Lang, Matcher] = {
-            lang: Matcher(
-                docs,
-                synonyms,
-                self.settings.matcher,
-                cache_dir=None if cache is None else (cache if lang == "de" else cache / lang),
-            )
-            for lang, docs in groups.items()
-        }
-        # The German-and-English matcher: the evaluation, the overlap check and the report use it.
-        self.matcher = self.matchers["de"]
-        self.vocabulary = Vocabulary((d.lang, d.text) for d in documents)
+            group = doc.lang if doc.lang not in BUILTIN_LANGUAGES else "de"
+            self._documents.setdefault(group, []).append(doc)
+        self._synonyms = synonyms
+        self._matchers: dict[Lang, Matcher] = {}
+        self._matchers_lock = threading.Lock()
+        # The German-and-English matcher, built now: the evaluation, the overlap check and the
+        # report use it. The others are built when their language first needs one (~0.06 s
+        # each), so six more languages do not slow every start down.
+        self.matcher = self.matcher_for("de")
+
+    def matcher_for(self, lang: Lang) -> Matcher:
+        """Return the matcher for a language's messages, building it on first use."""
+        group = lang if lang in self._documents and lang not in BUILTIN_LANGUAGES else "de"
+        with self._matchers_lock:
+            matcher = self._matchers.get(group)
+            if matcher is None:
+                cache = self.deployment.model_cache
+                matcher = Matcher(
+                    self._documents[group],
+                    self._synonyms,
+                    self.settings.matcher,
+                    cache_dir=None
+                    if cache is None
+                    else (cache if group == "de" else cache / group),
+                )
+                self._matchers[group] = matcher
+        return matcher
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Words only one language's examples use: built when a message first needs it."""
+        return Vocabulary((d.lang, d.text) for docs in self._documents.values() for d in docs)
 
     @classmethod
     def from_dirs(
@@ -128,7 +146,7 @@ class Assistant:
 
     def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:
         """Answer one message; `lang` is the user's saved choice, `client_lang` Telegram's code."""
-        reply_lang = choose_language(text, lang, client_lang, self.vocabulary, self.kb.codes)
+        reply_lang = choose_language(text, lang, client_lang, self.vocabulary, self.kb.languages)
         candidates = self.rank(text, lang=reply_lang)
         return self.decide(candidates, reply_lang, lone_word=len(text.split()) == 1)
 
@@ -140,7 +158,7 @@ class Assistant:
         thanks) counts only for the whole message, so "Hallo, …" does not win by its "Hallo".
         """
         limit = limit or self.settings.candidates
-        matcher = self.matchers.get(lang, self.matcher)
+        matcher = self.matcher_for(lang)
         best = {c.target: c.score for c in matcher.rank(text, limit=limit)}
         for part in message_parts(text, self.settings.min_part_words):
             for c in matcher.rank(part, limit=limit):
@@ -262,9 +280,9 @@ class Assistant:
 
     def search(self, text: str, limit: int = 5) -> list[Reply]:
         """Return direct answers for the entries a text likely means (for inline mode)."""
-        lang = choose_language(text, vocabulary=self.vocabulary, codes=self.kb.codes)
+        lang = choose_language(text, vocabulary=self.vocabulary, languages=self.kb.languages)
         # Ranking `limit` more than there are intents leaves `limit` entries after dropping them.
-        matcher = self.matchers.get(lang, self.matcher)
+        matcher = self.matcher_for(lang)
         ranked = matcher.rank(text, limit=limit + len(self.kb.intents))
         return [
             self.entry_reply(c.target.id, lang, c.score)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from bot.core.model import BUILTIN_LANGUAGES, DEFAULT_LANG, Lang
-from bot.core.text import fold, tokens
+from bot.core.model import BUILTIN, BUILTIN_LANGUAGES, DEFAULT_LANG, Lang, Language
+from bot.core.text import fold, fold_known_text, tokens
 
 # Short function words and chat words that give a language away. Words both languages use
 # ("hi", "hallo"/"hello" differ, "ok", names) are left out on purpose.
@@ -94,7 +94,6 @@ _MARKERS: dict[Lang, frozenset[str]] = {
             "gut",
             "uber",
             "was",
-            "ne",
             "nen",
             "jemand",
             "helfen",
@@ -177,8 +176,25 @@ _MARKERS: dict[Lang, frozenset[str]] = {
 }
 
 
-# Letters only Arabic-script languages use; which of them depends on the configured ones.
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+# A message's script narrows the languages it can be in (languages.yaml: `script`).
+_SCRIPTS: dict[str, re.Pattern[str]] = {
+    "arabic": re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]"),
+    "cyrillic": re.compile(r"[\u0400-\u04FF]"),
+    "latin": re.compile(r"[a-zA-Z\u00C0-\u024F]"),
+}
+
+
+def script_of(text: str) -> str | None:
+    """Return the script a text is written in (None: it has no letters).
+
+    Arabic or Cyrillic letters win over Latin ones: people name partners and places in German
+    inside a sentence of their own language ("شو هو Verband binationaler Familien").
+    """
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPTS.items()}
+    own = max(("arabic", "cyrillic"), key=counts.__getitem__)
+    if counts[own] >= 2:
+        return own
+    return "latin" if counts["latin"] else None
 
 
 class Vocabulary:
@@ -187,7 +203,7 @@ class Vocabulary:
     def __init__(self, texts: Iterable[tuple[Lang, str]]) -> None:
         seen: dict[Lang, set[str]] = {}
         for lang, text in texts:
-            seen.setdefault(lang, set()).update(tokens(fold(text)))
+            seen.setdefault(lang, set()).update(tokens(fold_known_text(text)))
         counts = Counter(word for words in seen.values() for word in words)
         self.only: dict[str, Lang] = {
             word: lang for lang, words in seen.items() for word in words if counts[word] == 1
@@ -201,28 +217,41 @@ class Vocabulary:
 def _clear_winner(counts: Counter[Lang]) -> Lang | None:
     """Return the language with the most votes when no other has as many."""
     ranked = counts.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+    if not ranked or ranked[0][1] <= 0 or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
     return ranked[0][0]
 
 
+def _candidates(text: str, languages: Sequence[Language]) -> list[Language]:
+    """Return the languages written in the text's script (all of them when it has no letters)."""
+    script = script_of(text)
+    same = [language for language in languages if language.script == script]
+    return same if script is not None and same else list(languages)
+
+
 def detect_language(
-    text: str, vocabulary: Vocabulary | None = None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES
+    text: str, vocabulary: Vocabulary | None = None, languages: Sequence[Language] = BUILTIN
 ) -> Lang | None:
-    """Return the message's language when its words make it clear, else None."""
-    if "ar" in codes and _ARABIC_SCRIPT.search(text):
-        return "ar"
+    """Return the message's language when its script, letters or words make it clear, else None."""
+    candidates = _candidates(text, languages)
+    if len(candidates) == 1:
+        return candidates[0].code
     words = tokens(fold(text))
-    markers = Counter(lang for w in words for lang, known in _MARKERS.items() if w in known)
-    # Umlauts are a German clue, but names like "Bildungsstätte" appear in English questions.
-    if any(ch in text.casefold() for ch in "äöüß"):
-        markers["de"] += 1
-    # Letters only Turkish has among the configured languages.
-    if "tr" in codes and any(ch in text for ch in "ğĞışŞİ"):
-        markers["tr"] += 2
+    lowered = text.lower()
+    votes: Counter[Lang] = Counter()
+    for language in candidates:
+        marker_words = _MARKERS.get(language.code, frozenset()) | language.words
+        votes[language.code] += sum(w in marker_words for w in words)
+        # Letters only this language uses among the configured ones (ğ ı, ї є, پ گ): one vote
+        # each, at most two, so a German name such as "Bildungsstätte" in an English question
+        # does not outvote its English words.
+        votes[language.code] += min(2, sum(ch in lowered for ch in language.letters))
     # Marker words and words only one language's examples use both vote: "ne" is a German
     # marker, but "kizilhac sozlesmesi ne hakkinda" has three Turkish-only words.
-    return _clear_winner(markers + (vocabulary.votes(words) if vocabulary else Counter()))
+    if vocabulary is not None:
+        codes = {language.code for language in candidates}
+        votes.update({lang: n for lang, n in vocabulary.votes(words).items() if lang in codes})
+    return _clear_winner(votes)
 
 
 def supported(code: str | None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES) -> Lang | None:
@@ -234,7 +263,7 @@ def supported(code: str | None, codes: tuple[Lang, ...] = BUILTIN_LANGUAGES) -> 
 
 
 # Shorter messages ("hallo", "ok", "DRK", "110") say too little about their language: they
-# keep the chat's saved language (a script of its own, such as Arabic, still counts).
+# keep the chat's saved language, unless they are in another script (Arabic, Cyrillic).
 SHORT_MESSAGE_WORDS = 3
 
 
@@ -243,13 +272,25 @@ def choose_language(
     saved: str | None = None,
     client: str | None = None,
     vocabulary: Vocabulary | None = None,
-    codes: tuple[Lang, ...] = BUILTIN_LANGUAGES,
+    languages: Sequence[Language] = BUILTIN,
 ) -> Lang:
-    """Pick the reply language: the message's, else the saved choice, else the client's, else German."""
+    """Pick the reply language: the message's, else the saved choice, else the client's, else German.
+
+    A message in a script of its own is answered in a language of that script: when its words
+    do not tell Ukrainian from Russian (or Persian from Arabic), the saved or the client's
+    language decides if it is one of them, else the first of them in languages.yaml.
+    """
+    codes = tuple(language.code for language in languages)
+    candidates = tuple(language.code for language in _candidates(text, languages))
     kept = supported(saved, codes)
-    if kept is not None and len(text.split()) < SHORT_MESSAGE_WORDS:
-        script = "ar" if "ar" in codes and _ARABIC_SCRIPT.search(text) else None
-        return script or kept
-    return (
-        detect_language(text, vocabulary, codes) or kept or supported(client, codes) or DEFAULT_LANG
-    )
+    # Latin letters are everyone's ("ok", "DRK"); Arabic or Cyrillic ones are not.
+    own_script = script_of(text) not in (None, "latin")
+    short = len(text.split()) < SHORT_MESSAGE_WORDS
+    if kept is not None and short and (not own_script or kept in candidates):
+        return kept
+    detected = detect_language(text, vocabulary, languages)
+    if detected is not None:
+        return detected
+    if own_script:
+        return supported(saved, candidates) or supported(client, candidates) or candidates[0]
+    return kept or supported(client, codes) or DEFAULT_LANG

@@ -19,7 +19,7 @@ from bot.core.model import (
 )
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.schema import TOP_LEVEL, FileChecker
-from bot.core.text import fold
+from bot.core.text import fold_known_text
 from bot.core.yamlfile import MarkedDict, read_yaml
 
 FORMAT_VERSION = 1
@@ -281,7 +281,7 @@ def _check_examples_and_languages(c: _Collected) -> None:
     items: list[Entry | Intent] = [*c.entries, *c.intents]
     for item in items:
         for question in _examples(item):
-            key = fold(question)
+            key = fold_known_text(question)
             first = owners.setdefault(key, item)
             if first is not item:
                 c.problems.append(

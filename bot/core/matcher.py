@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
-from bot.core.learned import (
-    CACHE_FILE,
-    LinearScorer,
-    cache_key,
-    fit_scorer,
-    load_cached,
-    save_cached,
-)
+from bot.core.features import FeatureRow, QueryVectorizer, fit_features, normalize_rows
+from bot.core.fitcache import CACHE_FILE, FittedModel, cache_key, load_model, save_model
+from bot.core.learned import LinearScorer, fit_scorer
 from bot.core.model import Lang, Target
-from bot.core.text import SynonymMap, TypoCorrector, fold, word_features
+from bot.core.text import SynonymMap, TypoCorrector, fold, fold_known_text
 
 
 @dataclass(frozen=True)
@@ -68,53 +60,11 @@ class Candidate:
     score: float
 
 
-# A features x targets matrix up to this many cells (~32 MB as float32) is kept dense.
+# A features x targets matrix up to this many cells (~16 MB in half precision) is kept dense.
 DENSE_CELLS = 8_000_000
 # One-vs-rest fitting grows with targets x documents, and the weights with targets x features:
 # beyond this many targets (five times today's knowledge) the matcher uses similarity only.
 MAX_LEARNED_TARGETS = 400
-
-Analyzer = Callable[[str], list[str]]
-FeatureRow = tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]
-
-
-class QueryVectorizer:
-    """Builds one message's feature row directly, the same row the fitted vectorizers give.
-
-    scikit-learn's `transform` costs ~0.3 ms per call for a single message; this costs a
-    fraction, and `tests/test_matcher.py` checks it gives the same numbers.
-    """
-
-    def __init__(self, parts: Sequence[tuple[TfidfVectorizer, float]]) -> None:
-        self._parts: list[tuple[Analyzer, dict[str, int], npt.NDArray[np.float32], int, float]]
-        self._parts = []
-        offset = 0
-        for vectorizer, weight in parts:
-            vocabulary: dict[str, int] = vectorizer.vocabulary_
-            idf = np.asarray(vectorizer.idf_, dtype=np.float32)
-            self._parts.append(
-                (vectorizer.build_analyzer(), vocabulary, idf, offset, float(np.sqrt(weight)))
-            )
-            offset += len(vocabulary)
-        self.size = offset
-
-    def __call__(self, text: str) -> FeatureRow:
-        """Return the (feature indices, values) of a normalised text; unit length, or empty."""
-        indices: list[npt.NDArray[np.intp]] = []
-        values: list[npt.NDArray[np.float32]] = []
-        for analyze, vocabulary, idf, offset, scale in self._parts:
-            counts = Counter(i for i in map(vocabulary.get, analyze(text)) if i is not None)
-            if not counts:
-                continue
-            index = np.fromiter(counts.keys(), np.intp, len(counts))
-            tf = np.fromiter(counts.values(), np.float32, len(counts))
-            value = (1 + np.log(tf)) * idf[index]
-            indices.append(index + offset)
-            values.append(value * (scale / np.linalg.norm(value)))
-        if not indices:
-            return np.empty(0, np.intp), np.empty(0, np.float32)
-        row = np.concatenate(values)
-        return np.concatenate(indices), row / np.linalg.norm(row)
 
 
 class Matcher:
@@ -142,74 +92,52 @@ class Matcher:
         self._doc_target = np.array([index[d.target] for d in ordered], dtype=np.intp)
         self._starts = np.searchsorted(self._doc_target, np.arange(len(self.targets)))
         # Documents are never typo-corrected: their words are the vocabulary.
-        folded = [fold(d.text) for d in ordered]
+        folded = [fold_known_text(d.text) for d in ordered]
         texts = [synonyms.apply(text) for text in folded]
-        char = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=self.settings.char_ngrams,
-            sublinear_tf=True,
-            lowercase=False,
-            dtype=np.float32,
-        )
-        word = TfidfVectorizer(
-            analyzer=word_features, sublinear_tf=True, lowercase=False, dtype=np.float32
-        )
-        self._char, self._word = char, word
-        weight = self.settings.char_weight
-        docs = normalize(
-            sparse.hstack(
-                [
-                    char.fit_transform(texts) * np.sqrt(weight),
-                    word.fit_transform(texts) * np.sqrt(1 - weight),
-                ]
-            ).tocsr()
-        )
+        model = self._model(texts, cache_dir)
+        self.scorer = model.scorer
+        docs = model.features.docs
+        s = self.settings
+        self._query = QueryVectorizer(model.features, s.char_ngrams, s.char_weight)
         known_words = [w for text in folded for w in text.split()] + synonyms.words()
         # The word features are stems: a word whose stem is among them is a known word's form.
         self._typos = TypoCorrector(
-            known_words,
-            set(word.vocabulary_),
-            self.settings.typo_distance,
-            self.settings.typo_min_length,
+            known_words, model.features.word.terms, s.typo_distance, s.typo_min_length
         )
-        self._query = QueryVectorizer([(char, weight), (word, 1 - weight)])
         self._docs_t = docs.T.tocsr()
         membership = sparse.csr_matrix(
             (np.ones(len(ordered), dtype=np.float32), (self._doc_target, np.arange(len(ordered)))),
             shape=(len(self.targets), len(ordered)),
         )
-        centroids = normalize(membership @ docs).T.tocsr()
-        self._centroids: npt.NDArray[np.float32] | sparse.csr_matrix = centroids
+        centroids = normalize_rows(membership @ docs).T.tocsr()
+        self._centroids: npt.NDArray[np.float16] | sparse.csr_matrix = centroids
         if centroids.shape[0] * centroids.shape[1] <= DENSE_CELLS:
-            # Dense features x targets: a message's few features pick rows, no sparse product.
-            self._centroids = np.ascontiguousarray(centroids.toarray(), dtype=np.float32)
-        self.scorer = self._scorer(docs, texts, cache_dir)
+            # Dense features x targets: a message's few features pick rows (~30 µs; the sparse
+            # pick takes ~150 µs). Half precision halves the memory per language.
+            self._centroids = np.ascontiguousarray(centroids.toarray(), dtype=np.float16)
         self.documents: list[Document] = ordered
 
-    def _scorer(
-        self, docs: sparse.csr_matrix, texts: list[str], cache_dir: Path | None
-    ) -> LinearScorer | None:
-        """Fit the classifier, or read it from the cache when it was fitted on the same input."""
-        n_features, n_targets = docs.shape[1], len(self.targets)
-        if self.settings.learned_share <= 0 or n_targets > MAX_LEARNED_TARGETS:
-            return None
-        key = cache_key([repr(astuple(self.settings)), *texts, *(str(t) for t in self._doc_target)])
+    def _model(self, texts: list[str], cache_dir: Path | None) -> FittedModel:
+        """Fit features and classifier, or read them from the cache when fitted on the same input."""
+        s, n_targets = self.settings, len(self.targets)
+        key = cache_key([repr(astuple(s)), *texts, *(str(t) for t in self._doc_target)])
         path = cache_dir / CACHE_FILE if cache_dir is not None else None
         if path is not None:
-            cached = load_cached(path, key, n_features, n_targets)
-            if cached is not None:
+            cached = load_model(path, key, len(texts), n_targets)
+            if cached is not None and (cached.scorer is not None) == self._learns():
                 return cached
-        scorer = fit_scorer(docs, self._doc_target, n_targets, self.settings.svm_c)
+        features = fit_features(texts, s.char_ngrams, s.char_weight)
+        scorer: LinearScorer | None = None
+        if self._learns():
+            scorer = fit_scorer(features.docs, self._doc_target, n_targets, s.svm_c)
+        model = FittedModel(features, scorer)
         if path is not None:
-            save_cached(path, key, scorer)
-        return scorer
+            save_model(path, key, model)
+        return model
 
-    def document_features(self, texts: list[str]) -> sparse.csr_matrix:
-        """Return the feature rows of normalised texts with scikit-learn (unit length)."""
-        weight = self.settings.char_weight
-        char = self._char.transform(texts) * np.sqrt(weight)
-        word = self._word.transform(texts) * np.sqrt(1 - weight)
-        return normalize(sparse.hstack([char, word]).tocsr())
+    def _learns(self) -> bool:
+        """Whether this matcher has a learned scorer (not with too many targets or share 0)."""
+        return self.settings.learned_share > 0 and len(self.targets) <= MAX_LEARNED_TARGETS
 
     def normalise(self, text: str) -> str:
         """Fold, correct typos and synonym-map text the way documents were."""
@@ -248,7 +176,7 @@ class Matcher:
 
 
 def _pick(
-    matrix: npt.NDArray[np.float32] | sparse.csr_matrix,
+    matrix: npt.NDArray[np.float16] | sparse.csr_matrix,
     indices: npt.NDArray[np.intp],
     values: npt.NDArray[np.float32],
 ) -> npt.NDArray[np.float64]:

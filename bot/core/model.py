@@ -113,10 +113,16 @@ class Language:
     direction: Literal["ltr", "rtl"] = "ltr"
     # "checked" by a native speaker, or a "draft" translation whose German text counts.
     review: Literal["checked", "draft"] = "checked"
+    # The alphabet it is written in; a message in another script is not in this language.
+    script: Literal["latin", "cyrillic", "arabic"] = "latin"
+    # Letters (lower case) that only this language uses among the configured ones.
+    letters: str = ""
+    # Short common words that give the language away (folded: lower case, no accents).
+    words: frozenset[str] = frozenset()
 
 
 BUILTIN: tuple[Language, ...] = (
-    Language("de", "Deutsch", "German"),
+    Language("de", "Deutsch", "German", letters="äöüß"),
     Language("en", "English", "English"),
 )
 

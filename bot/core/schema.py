@@ -21,6 +21,7 @@ from bot.core.model import (
     PartnerText,
 )
 from bot.core.problems import Problem, Severity
+from bot.core.text import fold
 from bot.core.yamlfile import MarkedDict
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -33,7 +34,7 @@ ENTRY_TEXT_FIELDS = {"title", "questions", "answer", "keywords", "links"}
 PARTNER_FIELDS = {"id", "name", "url", "sources"}
 PARTNER_TEXT_FIELDS = {"description", "contract"}
 INTENT_FIELDS = {"id", "action", "priority", "services"}
-LANGUAGE_FIELDS = {"code", "name", "english", "direction", "review"}
+LANGUAGE_FIELDS = {"code", "name", "english", "direction", "review", "script", "letters", "words"}
 INTENT_TEXT_FIELDS = {"examples", "replies"}
 TOP_LEVEL = {
     "knowledge": {"version", "entries", "partners", "services", "synonyms"},
@@ -325,8 +326,28 @@ class FileChecker:
                     block, None, f"language '{code}': bad direction or review", "see the comment"
                 )
                 continue
+            script, letters, words = (
+                block.get("script", "latin"),
+                block.get("letters", ""),
+                block.get("words", []),
+            )
+            if script not in ("latin", "cyrillic", "arabic") or not isinstance(letters, str):
+                self.problem(
+                    block, None, f"language '{code}': bad script or letters", "see the comment"
+                )
+                continue
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                self.problem(
+                    block, "words", f"language '{code}': words must be a list", "write [a, b]"
+                )
+                continue
             name, english = self.text(block, "name", code), self.text(block, "english", code)
-            result.append(Language(code, name, english, direction, review))
+            marker_words = frozenset(w for word in words for w in fold(word).split())
+            result.append(
+                Language(
+                    code, name, english, direction, review, script, letters.lower(), marker_words
+                )
+            )
         if result and result[0].code != DEFAULT_LANG:
             self.problem(data, "languages", "German must come first", "move 'de' to the top")
             return []

@@ -46,6 +46,19 @@ _TAG = re.compile(r"</?[a-z][a-z0-9]{0,15}\b[^<>]{0,200}>", re.IGNORECASE)
 # Joiners inside words (Persian writes some words with a zero-width non-joiner): dropped, so
 # both spellings meet.
 _JOINERS = str.maketrans({"\u200c": None, "\u200d": None})
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A str.translate table that drops combining marks; it learns each character once."""
+
+    def __missing__(self, code: int) -> int | None:
+        # One unicodedata look-up per distinct character instead of one per character read.
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _CombiningMarks()
 # Longest inputs worth reading: a question is never this long, and capping keeps the answer
 # path fast whatever arrives.
 MAX_QUESTION_CHARS = 1000
@@ -61,10 +74,16 @@ def fold(text: str) -> str:
     text = text.translate(_FOLD).translate(_JOINERS)
     # Strip remaining accents and marks (é -> e, ş -> s, Arabic vowel signs, the hamza on an
     # alef) so spellings with and without them meet.
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).translate(_MARKS)
     text = _DIGRAPHS.sub(lambda m: _DIGRAPH_BASE[m.group(1)], text)
     return _NON_WORD.sub(" ", text).strip()
+
+
+# Knowledge texts are folded by the loader, the matcher and the language vocabulary, and again
+# after every reload; remembering them halves the start-up's text work. Only knowledge
+# texts: people's messages are never kept.
+fold_known_text = lru_cache(maxsize=65536)(fold)
 
 
 def tokens(folded: str) -> list[str]:

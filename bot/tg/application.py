@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.model import DEFAULT_LANG
 from bot.storage import Store
 from bot.tg import admin, answers, commands, presses
 from bot.tg.context import BotContext, BotData, Services
@@ -33,20 +34,15 @@ logger = logging.getLogger(__name__)
 BotApplication = Application[Any, BotContext, Any, Any, BotData, Any]
 
 # (German name, English name, callback, German description, English description)
+# German name, English name, callback, and the fixed message that describes it in the menu.
 COMMANDS = (
-    ("start", None, commands.start, "Start und Menü", "Start and menu"),
-    ("hilfe", "help", commands.help_command, "Was kann der Bot?", "What can the bot do?"),
-    (
-        "vertraege",
-        "contracts",
-        commands.contracts,
-        "Die vier Integrationsverträge",
-        "The four integration contracts",
-    ),
-    ("kontakt", "contacts", commands.contacts, "Partner und Webseiten", "Partners and websites"),
-    ("sprache", "language", commands.language, "Sprache wählen", "Choose language"),
-    ("datenschutz", "privacy", commands.privacy, "Was wird gespeichert?", "What is stored?"),
-    ("loeschen", "delete", commands.delete, "Meine Daten löschen", "Delete my data"),
+    ("start", None, commands.start, "menu_start"),
+    ("hilfe", "help", commands.help_command, "menu_help"),
+    ("vertraege", "contracts", commands.contracts, "menu_contracts"),
+    ("kontakt", "contacts", commands.contacts, "menu_contacts"),
+    ("sprache", "language", commands.language, "menu_language"),
+    ("datenschutz", "privacy", commands.privacy, "menu_privacy"),
+    ("loeschen", "delete", commands.delete, "menu_delete"),
 )
 OTHER_MEDIA = (
     filters.Sticker.ALL
@@ -133,7 +129,7 @@ def build_application(
 def register_handlers(app: BotApplication) -> None:
     """Register handlers in the order they are tried (group 0 unless noted)."""
     # 1. Commands, German and English names, in private chats and groups.
-    for german, english, callback, _de, _en in COMMANDS:
+    for german, english, callback, _key in COMMANDS:
         app.add_handler(CommandHandler([german, english] if english else [german], callback))
     # 2. Admin commands: refused (as unknown) for everyone not in BOT_ADMIN_IDS.
     app.add_handler(CommandHandler("reload", admin.reload))
@@ -167,12 +163,21 @@ async def _post_init(app: BotApplication) -> None:
 
 
 async def _set_command_menu(app: BotApplication) -> None:
-    """Register German and English command lists; a failure is logged, never fatal."""
-    german = [BotCommand(name, de) for name, _en_name, _cb, de, _en in COMMANDS]
-    english = [BotCommand(en_name or name, en) for name, en_name, _cb, _de, en in COMMANDS]
+    """Register the command menu in every language; a failure is logged, never fatal."""
+    services = app.bot_data.services
+    assert services is not None
+    kb = services.assistant.kb
     try:
-        await app.bot.set_my_commands(german, scope=BotCommandScopeDefault())
-        await app.bot.set_my_commands(english, scope=BotCommandScopeDefault(), language_code="en")
+        for code in kb.codes:
+            # German names for German; the English ones (they work too) for everyone else.
+            menu = [
+                BotCommand(name if code == DEFAULT_LANG else en_name or name, kb.message(key, code))
+                for name, en_name, _callback, key in COMMANDS
+            ]
+            language = None if code == DEFAULT_LANG else code
+            await app.bot.set_my_commands(
+                menu, scope=BotCommandScopeDefault(), language_code=language
+            )
     except TelegramError as exc:
         logger.warning("registering the command menu failed: %s", type(exc).__name__)
 

@@ -1,0 +1,113 @@
+"""Languages beyond German and English: their evaluation gates and the language detection."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.core.assistant import Assistant
+from bot.core.evaluation import EvalQuestion, evaluate, format_report, load_questions
+from bot.core.language import SHORT_MESSAGE_WORDS, Vocabulary, choose_language
+from bot.core.model import BUILTIN, Language
+from bot.core.text import fold
+from tests.conftest import ROOT
+
+EVAL = ROOT / "tests" / "eval"
+LANGUAGE_TABLES = sorted((EVAL / "languages").glob("*.yaml"))
+# The issues' gates for every language beyond German and English (held-out test part).
+TOP1, REJECTION, REPLY_LANGUAGE, DETECTION = 0.9, 0.9, 0.97, 0.97
+
+
+def _long(questions: list[EvalQuestion]) -> list[EvalQuestion]:
+    """Return the questions with a language label and at least three words."""
+    return [q for q in questions if q.lang and len(q.q.split()) >= SHORT_MESSAGE_WORDS]
+
+
+def test_every_configured_language_has_an_evaluation_table(assistant: Assistant) -> None:
+    tables = {path.stem for path in LANGUAGE_TABLES}
+    assert tables == set(assistant.kb.codes) - {"de", "en"}
+    for path in LANGUAGE_TABLES:
+        questions = load_questions(path)
+        assert len(questions) >= 40, path
+        assert {q.part for q in questions} == {"dev", "test"}, path
+        assert sum(q.expect == "fallback" for q in questions) >= 8, path
+
+
+@pytest.mark.parametrize("table", LANGUAGE_TABLES, ids=lambda path: path.stem)
+def test_each_language_meets_its_gates_on_the_held_out_part(
+    assistant: Assistant, table: Path
+) -> None:
+    test_part = [q for q in load_questions(table) if q.part == "test"]
+    result = evaluate(assistant, test_part)
+    print(table.stem, format_report(result))
+    assert result.top1 >= TOP1, format_report(result)
+    assert result.fallback_recall >= REJECTION, format_report(result)
+    long = _long(test_part)
+    right = sum(assistant.answer(q.q).lang == table.stem for q in long)
+    assert right >= REPLY_LANGUAGE * len(long), f"reply language {right}/{len(long)}"
+
+
+def test_language_detection_on_every_evaluation_message(assistant: Assistant) -> None:
+    # The German-and-English tables label only English questions; the others are German.
+    german_english = [
+        replace(q, lang=q.lang or "de")
+        for path in (EVAL / "questions.yaml", EVAL / "test.yaml")
+        for q in load_questions(path)
+    ]
+    asked = _long(german_english + [q for path in LANGUAGE_TABLES for q in load_questions(path)])
+    wrong = [
+        (q.q, q.lang, got)
+        for q in asked
+        if (
+            got := choose_language(
+                q.q, vocabulary=assistant.vocabulary, languages=assistant.kb.languages
+            )
+        )
+        != q.lang
+    ]
+    print(f"language detection: {len(asked) - len(wrong)}/{len(asked)} right; wrong: {wrong}")
+    assert len({q.lang for q in asked}) == len(assistant.kb.codes)
+    assert len(wrong) <= (1 - DETECTION) * len(asked), wrong
+
+
+# Languages as languages.yaml describes them, so the rules are tested apart from the texts.
+UK = Language("uk", "Українська", "Ukrainian", script="cyrillic", letters="іїєґ")
+UK = Language(**{**UK.__dict__, "words": frozenset(fold("що як де чи це мені тобі").split())})
+RU = Language("ru", "Русский", "Russian", script="cyrillic", letters="ыэъё")
+RU = Language(**{**RU.__dict__, "words": frozenset(fold("что как где ли это мне тебе").split())})
+FA = Language("fa", "فارسی", "Persian", "rtl", script="arabic", letters="پچژگکی")
+AR = Language("ar", "العربية", "Arabic", "rtl", script="arabic", letters="ةيكى")
+EIGHT = (*BUILTIN, UK, RU, FA, AR)
+NO_WORDS = Vocabulary([])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("привіт, що таке Integrationsvertrag?", "uk"),
+        ("де можна знайти допомогу в Гессені", "uk"),
+        ("привет, что такое Integrationsvertrag?", "ru"),
+        ("где можно найти помощь в Гессене", "ru"),
+        ("مشکل دارم کجا می‌توانم کمک بگیرم", "fa"),
+        ("من از افغانستان آمدم چی کار کنم", "fa"),
+        ("أين يمكنني الحصول على مساعدة", "ar"),
+        ("ما هي اتفاقية الاندماج", "ar"),
+    ],
+)
+def test_distinctive_letters_and_words_tell_close_languages_apart(text: str, expected: str) -> None:
+    for saved in ("de", "uk", "ru", "fa", "ar"):
+        assert choose_language(text, saved, vocabulary=NO_WORDS, languages=EIGHT) == expected
+
+
+@pytest.mark.parametrize("text", ["Integrationsvertrag Гессен DRK", "мама тато Kassel Frankfurt"])
+@pytest.mark.parametrize("saved", ["uk", "ru"])
+def test_only_shared_cyrillic_words_keep_the_chats_language(text: str, saved: str) -> None:
+    assert choose_language(text, saved, vocabulary=NO_WORDS, languages=EIGHT) == saved
+
+
+def test_a_cyrillic_message_in_a_german_chat_gets_a_cyrillic_language() -> None:
+    shared = "мама тато Kassel Frankfurt"
+    assert choose_language(shared, "de", vocabulary=NO_WORDS, languages=EIGHT) == "uk"
+    assert choose_language(shared, "de", "ru-RU", vocabulary=NO_WORDS, languages=EIGHT) == "ru"
