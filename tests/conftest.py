@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core.assistant import Assistant
 
@@ -13,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 INTENTS = ROOT / "intents"
 SHARED = ROOT.parent / "shared"
+# The configured languages (knowledge/languages.yaml), for tests that run once per language.
+LANGUAGES: list[dict[str, str]] = yaml.safe_load(
+    (KNOWLEDGE / "languages.yaml").read_text(encoding="utf-8")
+)["languages"]
+CODES = [language["code"] for language in LANGUAGES]
+TRANSLATED = [code for code in CODES if code not in ("de", "en")]
 
 
 @pytest.fixture(scope="session")

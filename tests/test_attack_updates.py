@@ -27,6 +27,7 @@ from telegram.ext import AIORateLimiter
 from bot.tg.buttons import MAX_CALLBACK_BYTES, MENU_ITEMS, decode, encode
 from bot.tg.render import reply_html
 from tests.botapi_stub import BOT_USERNAME, BotApiStub, Call
+from tests.conftest import CODES
 from tests.helpers.settle import background_done, settle_quiet
 from tests.html_rules import MAX_UNITS, html_problems, message_problems, utf16_units
 from tests.tg_harness import bot_env, running_bot
@@ -342,7 +343,7 @@ async def test_any_text_gets_exactly_one_valid_reply(
         expected: dict[int, list[str]] = {}
         origin: dict[int, str] = {}
         kinds: Counter[str] = Counter()
-        languages = ("de", "en", "tr", "ar", "")
+        languages = (*CODES, "")
         for index, text in enumerate(texts):
             lang = languages[index % len(languages)]
             if index % 9 == 4:  # a group: the bot only answers mentions of it

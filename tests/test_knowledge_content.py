@@ -13,7 +13,7 @@ from bot.core.assistant import Assistant
 from bot.core.evaluation import reply_id
 from bot.core.loader import data_files
 from bot.core.model import Lang
-from tests.conftest import INTENTS, KNOWLEDGE, SHARED
+from tests.conftest import INTENTS, KNOWLEDGE, SHARED, TRANSLATED
 
 # Domains named in ../shared/facts.md (checked against the file below when it is present).
 ALLOWED_DOMAINS = {
@@ -194,7 +194,7 @@ def test_each_topic_answers_a_plain_question(
     assert reply_id(assistant.answer(question)) == expected
 
 
-@pytest.mark.parametrize("lang", ["tr", "ar"])
+@pytest.mark.parametrize("lang", TRANSLATED)
 def test_translated_answers_have_short_sentences(assistant: Assistant, lang: str) -> None:
     lengths = [
         len(sentence.split())

@@ -111,3 +111,49 @@ def test_a_cyrillic_message_in_a_german_chat_gets_a_cyrillic_language() -> None:
     shared = "мама тато Kassel Frankfurt"
     assert choose_language(shared, "de", vocabulary=NO_WORDS, languages=EIGHT) == "uk"
     assert choose_language(shared, "de", "ru-RU", vocabulary=NO_WORDS, languages=EIGHT) == "ru"
+
+
+# facts.md: 116 016 has interpreters in 18 languages, "among them Arabic, Russian, Turkish,
+# Ukrainian"; Persian and Romanian are not named there, so their replies must not promise it.
+OWN_LANGUAGE_AT_116_016 = {
+    "tr": "Türkçe",
+    "ar": "بالعربية",
+    "ru": "по-русски",
+    "uk": "українською",
+}
+NOT_NAMED = {"fa": "فارسی", "ro": "română"}
+
+
+@pytest.mark.parametrize("lang", [*OWN_LANGUAGE_AT_116_016, *NOT_NAMED])
+def test_the_violence_reply_names_counselling_in_the_askers_language_only_where_facts_say(
+    assistant: Assistant, lang: str
+) -> None:
+    reply = assistant.intent_reply("violence_home", lang).text
+    assert "116 016" in reply and "18" in reply
+    if lang in OWN_LANGUAGE_AT_116_016:
+        assert OWN_LANGUAGE_AT_116_016[lang] in reply
+    else:
+        assert NOT_NAMED[lang] not in reply.casefold()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("یکی منو تهدید می‌کنه، شماره ۱۱۰ درسته؟", "fa"),
+        ("شخص يهددني هل أتصل ب ١١٠", "ar"),
+        ("мне угрожают, звонить ١١٠?", "ru"),
+        ("мені погрожують треба дзвонити ۱۱۰", "uk"),
+        ("mi-e frica, cineva ma ameninta, sun la ۱۱۰?", "ro"),
+        ("beni tehdit ediyorlar ۱۱۰ arayayim mi", "tr"),
+        ("Polizei ۱۱۰ anrufen ich werde bedroht", "de"),
+        ("someone threatens me should i call ١١٠", "en"),
+    ],
+)
+def test_110_in_persian_or_arabic_digits_is_read_as_110(
+    assistant: Assistant, text: str, lang: str
+) -> None:
+    latin = text.replace("۱۱۰", "110").replace("١١٠", "110")
+    reply, expected = assistant.answer(text, lang=lang), assistant.answer(latin, lang=lang)
+    assert (reply.kind, reply.id, reply.lang) == (expected.kind, expected.id, lang)
+    # The danger reply, or the fallback that starts with the danger line: 110 comes first.
+    assert "110" in "\n".join(reply.text.split("\n")[:2]), reply.text

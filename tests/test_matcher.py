@@ -15,7 +15,7 @@ from bot.core.assistant import Assistant
 from bot.core.features import char_wb_ngrams, fit_vectorizers
 from bot.core.fitcache import CACHE_FILE
 from bot.core.matcher import Matcher, MatcherSettings
-from bot.core.text import SynonymMap, fold
+from bot.core.text import GERMAN_ENGLISH, SynonymMap, fold
 
 MESSAGES = [
     "Was macht der Hessische Jugendring?",
@@ -39,7 +39,7 @@ def test_query_vector_equals_scikit_learns(assistant: Assistant, message: str) -
     matcher = assistant.matcher
     settings = matcher.settings
     texts = [SynonymMap(assistant.kb.synonyms).apply(fold(d.text)) for d in matcher.documents]
-    char, word = fit_vectorizers(texts, settings.char_ngrams)
+    char, word = fit_vectorizers(texts, settings.char_ngrams, matcher.stemmers)
     text = [matcher.normalise(message)]
     weight = settings.char_weight
     expected = np.hstack(
@@ -60,7 +60,7 @@ def test_query_vector_equals_scikit_learns(assistant: Assistant, message: str) -
     ["was macht der jugendring", "a bc def", "ما هو عقد الاندماج", "x", "", "  zwei   leer  "],
 )
 def test_char_ngrams_equal_scikit_learns(text: str) -> None:
-    char, _ = fit_vectorizers(["was macht der jugendring"], (2, 5))
+    char, _ = fit_vectorizers(["was macht der jugendring"], (2, 5), GERMAN_ENGLISH)
     assert char_wb_ngrams(text, 2, 5) == char.build_analyzer()(text)
 
 

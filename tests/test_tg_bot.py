@@ -13,6 +13,7 @@ from bot.core.assistant import Assistant
 from bot.tg.buttons import encode
 from bot.tg.render import reply_html
 from tests.botapi_stub import BotApiStub, Call
+from tests.conftest import LANGUAGES
 from tests.helpers.settle import background_done
 from tests.tg_harness import ADMIN_ID, bot_env, running_bot
 
@@ -405,7 +406,8 @@ async def test_sprache_switches_to_turkish_and_lists_every_language(
         stub.add_command(CHAT, "/sprache", user_id=USER)
         [offer] = await stub.wait_for("sendMessage", 1)
         labels = [b["text"] for b in buttons(offer)]
-        assert labels == ["Deutsch", "English", "Türkçe", "العربية"]
+        assert labels == [language["name"] for language in LANGUAGES]
+        assert len(labels) == 8
         stub.add_command(CHAT, "/sprache tr", user_id=USER)
         await stub.wait_for("sendMessage", 2)
         # A language-neutral message is answered in the saved language.
@@ -413,3 +415,68 @@ async def test_sprache_switches_to_turkish_and_lists_every_language(
         turkish = assistant.answer("DRK", lang="tr")
         assert turkish.lang == "tr"
         assert answer.params["text"] == reply_html(turkish)[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "words"),
+    [
+        ("що таке договір з Червоним Хрестом DRK", "uk", "Червоний Хрест"),
+        ("قرارداد DRK با هسن درباره چیست", "fa", "صلیب سرخ"),
+    ],
+)
+async def test_ukrainian_and_persian_questions_get_answers_in_their_language(
+    stub: BotApiStub, tmp_path: Path, assistant: Assistant, question: str, lang: str, words: str
+) -> None:
+    async with running_bot(bot_env(stub, tmp_path)):
+        [sent] = await ask(stub, question)
+        expected = assistant.answer(question)
+        assert (expected.lang, expected.id) == (lang, "vertrag-drk")
+        assert sent.params["text"] == reply_html(expected)[0]
+        assert words in sent.params["text"]
+        urls = [b.get("url") for b in buttons(sent)]
+        assert "https://www.drk-hessen.de" in urls
+        [original] = [b for b in buttons(sent) if b.get("callback_data", "").startswith("o")]
+        assert original["text"] == assistant.kb.message("german_original", lang)
+
+
+async def test_the_command_menu_is_registered_in_every_language(
+    stub: BotApiStub, tmp_path: Path, assistant: Assistant
+) -> None:
+    async with running_bot(bot_env(stub, tmp_path)):
+        stub.add_command(CHAT, "/start", user_id=USER)
+        await stub.wait_for("sendMessage", 1)
+        menus = {
+            c.params.get("language_code"): c.params["commands"]
+            for c in stub.calls_of("setMyCommands")
+        }
+    assert set(menus) == {None} | {language["code"] for language in LANGUAGES[1:]}
+    assert menus[None][1] == {"command": "hilfe", "description": "Was kann der Bot?"}
+    for code in (language["code"] for language in LANGUAGES[1:]):
+        assert menus[code][1] == {
+            "command": "help",
+            "description": assistant.kb.message("menu_help", code),
+        }
+    assert menus["tr"][4]["description"] == "Dil seç"
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("kizilhac sozlesmesi", "tr"),
+        ("ما هو عقد الصليب الأحمر", "ar"),
+        ("Jugendring що робить", "uk"),
+        ("Jugendring что делает", "ru"),
+        ("Jugendring چه کار می‌کند", "fa"),
+        ("ce face Jugendring", "ro"),
+    ],
+)
+async def test_inline_mode_answers_in_the_querys_language(
+    stub: BotApiStub, tmp_path: Path, assistant: Assistant, query: str, lang: str
+) -> None:
+    async with running_bot(bot_env(stub, tmp_path)):
+        stub.add_inline_query(USER, query)
+        [call] = await stub.wait_for("answerInlineQuery", 1)
+    titles = [r["title"] for r in call.params["results"]]
+    expected = [assistant.title(reply.id or "", lang) for reply in assistant.search(query)]
+    assert titles and titles == expected
+    assert all(reply.lang == lang for reply in assistant.search(query))

@@ -24,7 +24,7 @@ from bot.core.model import (
     Target,
 )
 from bot.core.problems import Problem
-from bot.core.text import SynonymMap, message_parts
+from bot.core.text import GERMAN_ENGLISH, SynonymMap, message_parts
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,14 @@ class Assistant:
             matcher = self._matchers.get(group)
             if matcher is None:
                 cache = self.deployment.model_cache
+                folder = None if cache is None else (cache if group == "de" else cache / group)
+                stemmer = next((x.stemmer for x in self.kb.languages if x.code == group), "")
                 matcher = Matcher(
                     self._documents[group],
                     self._synonyms,
                     self.settings.matcher,
-                    cache_dir=None
-                    if cache is None
-                    else (cache if group == "de" else cache / group),
+                    cache_dir=folder,
+                    stemmers=(stemmer,) if stemmer else GERMAN_ENGLISH,
                 )
                 self._matchers[group] = matcher
         return matcher

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from bot.core.text import word_features
+from bot.core.text import word_analyzer
 
 Analyzer = Callable[[str], list[str]]
 FeatureRow = tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]
@@ -71,7 +71,9 @@ def normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return scaled
 
 
-def fit_vectorizers(texts: Sequence[str], char_ngrams: tuple[int, int]) -> tuple[Any, Any]:
+def fit_vectorizers(
+    texts: Sequence[str], char_ngrams: tuple[int, int], stemmers: tuple[str, ...]
+) -> tuple[Any, Any]:
     """Fit scikit-learn's char and word TF-IDF vectorizers on normalised texts."""
     # Imported here: only a start without a cached model fits.
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -84,7 +86,7 @@ def fit_vectorizers(texts: Sequence[str], char_ngrams: tuple[int, int]) -> tuple
         dtype=np.float32,
     )
     word = TfidfVectorizer(
-        analyzer=word_features, sublinear_tf=True, lowercase=False, dtype=np.float32
+        analyzer=word_analyzer(stemmers), sublinear_tf=True, lowercase=False, dtype=np.float32
     )
     char.fit(texts)
     word.fit(texts)
@@ -92,10 +94,13 @@ def fit_vectorizers(texts: Sequence[str], char_ngrams: tuple[int, int]) -> tuple
 
 
 def fit_features(
-    texts: Sequence[str], char_ngrams: tuple[int, int], char_weight: float
+    texts: Sequence[str],
+    char_ngrams: tuple[int, int],
+    char_weight: float,
+    stemmers: tuple[str, ...],
 ) -> FittedFeatures:
     """Fit both vocabularies on normalised texts and return them with the documents' rows."""
-    char, word = fit_vectorizers(texts, char_ngrams)
+    char, word = fit_vectorizers(texts, char_ngrams, stemmers)
     docs = normalize_rows(
         sparse.hstack(
             [
@@ -122,7 +127,11 @@ class QueryVectorizer:
     """
 
     def __init__(
-        self, fitted: FittedFeatures, char_ngrams: tuple[int, int], char_weight: float
+        self,
+        fitted: FittedFeatures,
+        char_ngrams: tuple[int, int],
+        char_weight: float,
+        stemmers: tuple[str, ...],
     ) -> None:
         low, high = char_ngrams
 
@@ -134,7 +143,7 @@ class QueryVectorizer:
         offset = 0
         for analyze, weights, share in (
             (char, fitted.char, char_weight),
-            (word_features, fitted.word, 1 - char_weight),
+            (word_analyzer(stemmers), fitted.word, 1 - char_weight),
         ):
             vocabulary = dict(zip(weights.terms, range(len(weights.terms)), strict=True))
             self._parts.append((analyze, vocabulary, weights.idf, offset, float(np.sqrt(share))))

@@ -184,13 +184,18 @@ _SCRIPTS: dict[str, re.Pattern[str]] = {
 }
 
 
+_DIGITS = re.compile(r"\d")
+
+
 def script_of(text: str) -> str | None:
     """Return the script a text is written in (None: it has no letters).
 
     Arabic or Cyrillic letters win over Latin ones: people name partners and places in German
     inside a sentence of their own language ("شو هو Verband binationaler Familien").
     """
-    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPTS.items()}
+    # Digits are no letters: "۱۱۰" in a Romanian message does not make it Persian.
+    letters = _DIGITS.sub("", text)
+    counts = {name: len(pattern.findall(letters)) for name, pattern in _SCRIPTS.items()}
     own = max(("arabic", "cyrillic"), key=counts.__getitem__)
     if counts[own] >= 2:
         return own

@@ -14,7 +14,7 @@ from bot.core.features import FeatureRow, QueryVectorizer, fit_features, normali
 from bot.core.fitcache import CACHE_FILE, FittedModel, cache_key, load_model, save_model
 from bot.core.learned import LinearScorer, fit_scorer
 from bot.core.model import Lang, Target
-from bot.core.text import SynonymMap, TypoCorrector, fold, fold_known_text
+from bot.core.text import GERMAN_ENGLISH, SynonymMap, TypoCorrector, fold, fold_known_text
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,13 @@ class Matcher:
         synonyms: SynonymMap,
         settings: MatcherSettings | None = None,
         cache_dir: Path | None = None,
+        stemmers: tuple[str, ...] = GERMAN_ENGLISH,
     ) -> None:
         if not documents:
             raise ValueError("the matcher needs at least one document")
         self.settings = settings or MatcherSettings()
         self._synonyms = synonyms
+        self.stemmers = stemmers
         ordered = sorted(documents, key=lambda d: d.target)
         self.targets: list[Target] = sorted({d.target for d in ordered})
         index = {t: i for i, t in enumerate(self.targets)}
@@ -98,11 +100,11 @@ class Matcher:
         self.scorer = model.scorer
         docs = model.features.docs
         s = self.settings
-        self._query = QueryVectorizer(model.features, s.char_ngrams, s.char_weight)
+        self._query = QueryVectorizer(model.features, s.char_ngrams, s.char_weight, stemmers)
         known_words = [w for text in folded for w in text.split()] + synonyms.words()
         # The word features are stems: a word whose stem is among them is a known word's form.
         self._typos = TypoCorrector(
-            known_words, model.features.word.terms, s.typo_distance, s.typo_min_length
+            known_words, model.features.word.terms, s.typo_distance, s.typo_min_length, stemmers
         )
         self._docs_t = docs.T.tocsr()
         membership = sparse.csr_matrix(
@@ -120,13 +122,15 @@ class Matcher:
     def _model(self, texts: list[str], cache_dir: Path | None) -> FittedModel:
         """Fit features and classifier, or read them from the cache when fitted on the same input."""
         s, n_targets = self.settings, len(self.targets)
-        key = cache_key([repr(astuple(s)), *texts, *(str(t) for t in self._doc_target)])
+        key = cache_key(
+            [repr(astuple(s)), repr(self.stemmers), *texts, *(str(t) for t in self._doc_target)]
+        )
         path = cache_dir / CACHE_FILE if cache_dir is not None else None
         if path is not None:
             cached = load_model(path, key, len(texts), n_targets)
             if cached is not None and (cached.scorer is not None) == self._learns():
                 return cached
-        features = fit_features(texts, s.char_ngrams, s.char_weight)
+        features = fit_features(texts, s.char_ngrams, s.char_weight, self.stemmers)
         scorer: LinearScorer | None = None
         if self._learns():
             scorer = fit_scorer(features.docs, self._doc_target, n_targets, s.svm_c)

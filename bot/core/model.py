@@ -119,6 +119,8 @@ class Language:
     letters: str = ""
     # Short common words that give the language away (folded: lower case, no accents).
     words: frozenset[str] = frozenset()
+    # Its Snowball stemmer ("turkish", "russian", ...); empty: German and English stems.
+    stemmer: str = ""
 
 
 BUILTIN: tuple[Language, ...] = (

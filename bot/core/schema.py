@@ -21,7 +21,7 @@ from bot.core.model import (
     PartnerText,
 )
 from bot.core.problems import Problem, Severity
-from bot.core.text import fold
+from bot.core.text import fold, stemmer_names
 from bot.core.yamlfile import MarkedDict
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -34,7 +34,17 @@ ENTRY_TEXT_FIELDS = {"title", "questions", "answer", "keywords", "links"}
 PARTNER_FIELDS = {"id", "name", "url", "sources"}
 PARTNER_TEXT_FIELDS = {"description", "contract"}
 INTENT_FIELDS = {"id", "action", "priority", "services"}
-LANGUAGE_FIELDS = {"code", "name", "english", "direction", "review", "script", "letters", "words"}
+LANGUAGE_FIELDS = {
+    "code",
+    "name",
+    "english",
+    "direction",
+    "review",
+    "script",
+    "letters",
+    "words",
+    "stemmer",
+}
 INTENT_TEXT_FIELDS = {"examples", "replies"}
 TOP_LEVEL = {
     "knowledge": {"version", "entries", "partners", "services", "synonyms"},
@@ -341,11 +351,28 @@ class FileChecker:
                     block, "words", f"language '{code}': words must be a list", "write [a, b]"
                 )
                 continue
+            stemmer = block.get("stemmer", "")
+            if stemmer and stemmer not in stemmer_names():
+                self.problem(
+                    block,
+                    "stemmer",
+                    f"language '{code}': there is no Snowball stemmer '{stemmer}'",
+                    "use one of " + ", ".join(sorted(stemmer_names())) + ", or leave it out",
+                )
+                continue
             name, english = self.text(block, "name", code), self.text(block, "english", code)
             marker_words = frozenset(w for word in words for w in fold(word).split())
             result.append(
                 Language(
-                    code, name, english, direction, review, script, letters.lower(), marker_words
+                    code,
+                    name,
+                    english,
+                    direction,
+                    review,
+                    script,
+                    letters.lower(),
+                    marker_words,
+                    stemmer,
                 )
             )
         if result and result[0].code != DEFAULT_LANG:

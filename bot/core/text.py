@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial
+from typing import Any
 
 import snowballstemmer
 from rapidfuzz import process
@@ -91,12 +92,24 @@ def tokens(folded: str) -> list[str]:
     return _TOKEN.findall(folded)
 
 
+# The Snowball stemmers of German and English: what German and English messages are matched
+# with. Other languages name theirs in languages.yaml (`stemmer`).
+GERMAN_ENGLISH: tuple[str, ...] = ("german", "english")
+_STEMMERS: dict[str, Any] = {"german": _GERMAN, "english": _ENGLISH}
+
+
+def stemmer_names() -> frozenset[str]:
+    """Return the Snowball algorithms a language may name as its stemmer."""
+    return frozenset(snowballstemmer.algorithms())
+
+
 @lru_cache(maxsize=65536)
-def stems(token: str) -> tuple[str, ...]:
-    """Return the German and (when different) English Snowball stems of one token."""
-    german = _GERMAN.stemWord(token)
-    english = _ENGLISH.stemWord(token)
-    return (german,) if german == english else (german, english)
+def stems(token: str, algorithms: tuple[str, ...] = GERMAN_ENGLISH) -> tuple[str, ...]:
+    """Return the distinct Snowball stems of one token (German and English by default)."""
+    for name in algorithms:
+        if name not in _STEMMERS:
+            _STEMMERS[name] = snowballstemmer.stemmer(name)
+    return tuple(dict.fromkeys(str(_STEMMERS[name].stemWord(token)) for name in algorithms))
 
 
 class SynonymMap:
@@ -159,6 +172,7 @@ class TypoCorrector:
         known_stems: Iterable[str],
         max_distance: int,
         min_length: int,
+        algorithms: tuple[str, ...] = GERMAN_ENGLISH,
     ) -> None:
         counts: dict[str, int] = {}
         for word in words:
@@ -169,6 +183,7 @@ class TypoCorrector:
         self._known_stems = frozenset(known_stems)
         self._max_distance = max_distance
         self._min_length = min_length
+        self._algorithms = algorithms
         self._cache: dict[str, str] = {}
 
     def correct(self, folded: str) -> str:
@@ -181,7 +196,7 @@ class TypoCorrector:
         """Return the nearest known word (or the word itself), remembering the answer."""
         if word in self._known or len(word) < self._min_length or word.isdigit():
             return word
-        if any(stem in self._known_stems for stem in stems(word)):
+        if any(stem in self._known_stems for stem in stems(word, self._algorithms)):
             return word
         cached = self._cache.get(word)
         if cached is None:
@@ -207,9 +222,14 @@ def _german_stem(word: str) -> str:
     return str(_GERMAN.stemWord(word))
 
 
-def word_features(folded: str) -> list[str]:
+def word_features(folded: str, algorithms: tuple[str, ...] = GERMAN_ENGLISH) -> list[str]:
     """Return stemmed word features of folded, synonym-mapped text."""
-    return [stem for token in tokens(folded) for stem in stems(token)]
+    return [stem for token in tokens(folded) for stem in stems(token, algorithms)]
+
+
+def word_analyzer(algorithms: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """Return word_features with fixed stemmers, as an analyzer of one argument."""
+    return partial(word_features, algorithms=algorithms)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
