@@ -80,7 +80,7 @@ RU = Language(**{**RU.__dict__, "words": frozenset(fold("что как где л
 FA = Language("fa", "فارسی", "Persian", "rtl", script="arabic", letters="پچژگکی")
 AR = Language("ar", "العربية", "Arabic", "rtl", script="arabic", letters="ةيكى")
 EIGHT = (*BUILTIN, UK, RU, FA, AR)
-NO_WORDS = Vocabulary([])
+NO_WORDS = Vocabulary({})
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 
 from bot.core.language import Vocabulary, choose_language, supported
@@ -128,10 +127,10 @@ class Assistant:
                 self._matchers[group] = matcher
         return matcher
 
-    @cached_property
+    @property
     def vocabulary(self) -> Vocabulary:
-        """Words only one language's examples use: built when a message first needs it."""
-        return Vocabulary((d.lang, d.text) for docs in self._documents.values() for d in docs)
+        """Words only one language's examples use (found when the files were loaded)."""
+        return Vocabulary(self.kb.single_language_words)
 
     @classmethod
     def from_dirs(
@@ -142,7 +141,9 @@ class Assistant:
         deployment: Deployment | None = None,
     ) -> tuple[Assistant, list[Problem]]:
         """Load the data folders and build an assistant; raises KnowledgeError on errors."""
-        kb, warnings = load_knowledge(knowledge_dir, intents_dir)
+        kb, warnings = load_knowledge(
+            knowledge_dir, intents_dir, (deployment or Deployment()).model_cache
+        )
         return cls(kb, settings, deployment), warnings
 
     def answer(self, text: str, lang: str | None = None, client_lang: str | None = None) -> Reply:

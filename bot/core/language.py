@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.core.model import BUILTIN, BUILTIN_LANGUAGES, DEFAULT_LANG, Lang, Language
 from bot.core.text import fold, fold_known_text, tokens
@@ -202,17 +202,20 @@ def script_of(text: str) -> str | None:
     return "latin" if counts["latin"] else None
 
 
+def single_language_words(texts: Iterable[tuple[Lang, str]]) -> dict[str, Lang]:
+    """Return the words that occur in only one language's texts, with that language."""
+    seen: dict[Lang, set[str]] = {}
+    for lang, text in texts:
+        seen.setdefault(lang, set()).update(tokens(fold_known_text(text)))
+    counts = Counter(word for words in seen.values() for word in words)
+    return {word: lang for lang, words in seen.items() for word in words if counts[word] == 1}
+
+
 class Vocabulary:
     """Words that occur in only one language's example questions, as a second clue."""
 
-    def __init__(self, texts: Iterable[tuple[Lang, str]]) -> None:
-        seen: dict[Lang, set[str]] = {}
-        for lang, text in texts:
-            seen.setdefault(lang, set()).update(tokens(fold_known_text(text)))
-        counts = Counter(word for words in seen.values() for word in words)
-        self.only: dict[str, Lang] = {
-            word: lang for lang, words in seen.items() for word in words if counts[word] == 1
-        }
+    def __init__(self, only: Mapping[str, Lang]) -> None:
+        self.only = only
 
     def votes(self, words: list[str]) -> Counter[Lang]:
         """Count the words that belong to only one language."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.core.language import single_language_words
 from bot.core.model import (
     BUILTIN,
     DEFAULT_LANG,
@@ -19,6 +21,7 @@ from bot.core.model import (
 )
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.schema import TOP_LEVEL, FileChecker
+from bot.core.snapshot import SNAPSHOT_FILE, load_snapshot, save_snapshot, snapshot_key
 from bot.core.text import fold_known_text
 from bot.core.yamlfile import MarkedDict, read_yaml
 
@@ -379,8 +382,32 @@ def _cross_check(c: _Collected) -> None:
                 )
 
 
-def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load and check all data files; raise KnowledgeError listing every error."""
+def load_knowledge(
+    knowledge_dir: Path, intents_dir: Path, snapshot_dir: Path | None = None
+) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load and check all data files; raise KnowledgeError listing every error.
+
+    With a snapshot folder, a knowledge base checked before from exactly the same files (and
+    the same code) is read back from JSON instead (~0.02 s instead of ~0.3 s for eight
+    languages); any change to a file makes a full load again.
+    """
+    if snapshot_dir is None:
+        return _load(knowledge_dir, intents_dir)
+    try:
+        key = snapshot_key(knowledge_dir, intents_dir)
+    except OSError:
+        return _load(knowledge_dir, intents_dir)
+    path = snapshot_dir / SNAPSHOT_FILE
+    saved = load_snapshot(path, key)
+    if saved is not None:
+        return saved
+    kb, problems = _load(knowledge_dir, intents_dir)
+    save_snapshot(path, key, kb, problems)
+    return kb, problems
+
+
+def _load(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read and check every data file (no snapshot)."""
     collected = _Collected()
     _read_languages(knowledge_dir, collected)
     _read_translations(knowledge_dir, intents_dir, collected)
@@ -421,5 +448,18 @@ def load_knowledge(knowledge_dir: Path, intents_dir: Path) -> tuple[KnowledgeBas
         synonyms=tuple(collected.synonyms),
         messages=collected.messages,
         languages=tuple(collected.languages),
+        single_language_words=single_language_words(_example_texts(collected)),
     )
     return kb, problems
+
+
+def _example_texts(c: _Collected) -> Iterator[tuple[Lang, str]]:
+    """Yield (language, text) of every title, example question and keyword line."""
+    for entry in c.entries:
+        for lang, text in entry.texts.items():
+            yield from ((lang, line) for line in (text.title, *text.questions))
+            if text.keywords:
+                yield lang, " ".join(text.keywords)
+    for intent in c.intents:
+        for lang, itext in intent.texts.items():
+            yield from ((lang, line) for line in itext.examples)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 # A language code from knowledge/languages.yaml ("de", "en", "tr", ...).
@@ -140,6 +140,9 @@ class KnowledgeBase:
     synonyms: tuple[tuple[str, ...], ...]
     messages: dict[str, dict[Lang, str]]
     languages: tuple[Language, ...] = BUILTIN
+    # Words only one language's example questions use (with that language): a clue to the
+    # language of a message. Derived from the texts above when the files are loaded.
+    single_language_words: dict[str, Lang] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[Lang, ...]:
