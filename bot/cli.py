@@ -17,6 +17,7 @@ from bot.config import Config, ConfigError
 from bot.core.assistant import Assistant
 from bot.core.evaluation import (
     GATES,
+    LANGUAGE_TEST_GATES,
     TEST_GATES,
     QualityGates,
     cross_validation,
@@ -132,7 +133,9 @@ def cmd_eval(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int
         for part in ("dev", "test"):
             result = evaluate(assistant, [q for q in asked if q.part == part])
             out.write(summary_line(f"{path.stem} {part} part ({path})", result))
-            out.write(f", reply language: {result.lang_hits}/{result.lang_checked}\n")
+            out.write(f", reply language: {result.lang_hits}/{result.lang_checked}")
+            missed = LANGUAGE_TEST_GATES.failures(result) if part == "test" else []
+            out.write(f" — below the gates: {'; '.join(missed)}\n" if missed else "\n")
     if not args.no_cv:
         out.write(_cross_validation_report(assistant))
     if failed:

@@ -159,3 +159,31 @@ def test_a_changed_german_answer_marks_its_translations_outdated(dirs: tuple[Pat
         assert problem.severity == "warning"
         line = Path(problem.file).read_text(encoding="utf-8").splitlines()[problem.line - 1]
         assert line.strip().startswith("- id: "), line
+
+
+def test_a_changed_german_message_marks_its_translations_outdated(
+    dirs: tuple[Path, Path],
+) -> None:
+    messages = dirs[1] / "messages.yaml"
+    text = messages.read_text(encoding="utf-8")
+    old = 'de: "Sprache wählen"'
+    assert text.count(old) == 1
+    messages.write_text(text.replace(old, 'de: "Wähle deine Sprache"'), encoding="utf-8")
+    _kb, problems = load_knowledge(*dirs)
+    outdated = [p for p in problems if "veraltet" in p.message]
+    assert {Path(p.file).name for p in outdated} == {f"{code}.yaml" for code in TRANSLATED}
+    for problem in outdated:
+        assert "'menu_language'" in problem.message and problem.severity == "warning"
+        line = Path(problem.file).read_text(encoding="utf-8").splitlines()[problem.line - 1]
+        assert line.strip().startswith("menu_language:"), line
+
+
+def test_a_message_missing_in_a_language_is_a_warning(dirs: tuple[Path, Path]) -> None:
+    romanian = dirs[1] / "translations" / "ro.yaml"
+    lines = romanian.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith('  menu_delete: "')]
+    assert len(kept) == len(lines) - 1
+    romanian.write_text("".join(kept), encoding="utf-8")
+    _kb, problems = load_knowledge(*dirs)
+    [missing] = [p for p in problems if "has no 'ro' text" in p.message]
+    assert "'menu_delete'" in missing.message and missing.file.endswith("ro.yaml")

@@ -11,6 +11,7 @@ from typing import Any
 from bot.core.language import single_language_words
 from bot.core.model import (
     BUILTIN,
+    BUILTIN_LANGUAGES,
     DEFAULT_LANG,
     Entry,
     Intent,
@@ -28,6 +29,8 @@ from bot.core.yamlfile import MarkedDict, read_yaml
 FORMAT_VERSION = 1
 LANGUAGES_FILE = "languages.yaml"
 TRANSLATIONS = "translations"
+# The block of a translation file that records the German text of each message (its hash).
+MESSAGE_SOURCES = "message_sources"
 # What a translation file may hold; the German file's item of the same id gets the block.
 TRANSLATED_SECTIONS = ("entries", "partners", "services", "intents")
 
@@ -60,6 +63,9 @@ def german_source(c: _Collected, section: str, item_id: str) -> str | None:
         intent = next((i for i in c.intents if i.id == item_id), None)
         itext = intent.texts.get(DEFAULT_LANG) if intent else None
         return source_hash(*itext.replies) if itext else None
+    if section == "messages":
+        german = c.messages.get(item_id, {}).get(DEFAULT_LANG)
+        return source_hash(german) if german is not None else None
     group = c.partners if section == "partners" else c.services
     partner = next((p for p in group if p.id == item_id), None)
     ptext = partner.texts.get(DEFAULT_LANG) if partner else None
@@ -89,7 +95,10 @@ def _check_stamps(c: _Collected) -> None:
                     1,
                     f"Übersetzung veraltet ({stamp.lang}): the German text of '{stamp.id}' "
                     "changed after this translation was made",
-                    f"update the translation, then set 'source: {current}'",
+                    f"update the translation, then set '{stamp.id}: {current}' under "
+                    f"'{MESSAGE_SOURCES}:'"
+                    if stamp.section == "messages"
+                    else f"update the translation, then set 'source: {current}'",
                     "warning",
                 )
             )
@@ -110,6 +119,8 @@ class _Collected:
     # Translated blocks by section ("entries", "intents", ...), item id (or message key), code.
     overlay: dict[str, dict[str, dict[Lang, Any]]] = field(default_factory=dict)
     stamps: list[TranslationStamp] = field(default_factory=list)
+    # Where each language's translated messages stand (file, line), for missing-text warnings.
+    message_files: dict[Lang, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def codes(self) -> tuple[Lang, ...]:
@@ -244,7 +255,7 @@ def _read_translations(knowledge_dir: Path, intents_dir: Path, into: _Collected)
             if not isinstance(data, MarkedDict):
                 continue
             check = FileChecker(name, into.codes)
-            allowed = {"version", "language", "messages", *TRANSLATED_SECTIONS}
+            allowed = {"version", "language", "messages", MESSAGE_SOURCES, *TRANSLATED_SECTIONS}
             check.unknown_fields(data, allowed, "a translation file")
             if data.get("language") != code:
                 check.problem(
@@ -266,8 +277,16 @@ def _read_translations(knowledge_dir: Path, intents_dir: Path, into: _Collected)
                         into.stamps.append(stamp)
             messages = data.get("messages")
             if isinstance(messages, MarkedDict):
+                into.message_files[code] = (name, messages.line)
+                sources = data.get(MESSAGE_SOURCES)
+                sources = sources if isinstance(sources, dict) else {}
                 for key, text in messages.items():
                     into.overlay.setdefault("messages", {}).setdefault(key, {})[code] = text
+                    line = messages.position(key)[0]
+                    stamp = TranslationStamp(
+                        "messages", key, code, name, line, str(sources.get(key, ""))
+                    )
+                    into.stamps.append(stamp)
             into.problems.extend(check.problems)
 
 
@@ -311,9 +330,29 @@ def _check_examples_and_languages(c: _Collected) -> None:
             )
 
 
+def _check_messages(c: _Collected) -> None:
+    """Warn about fixed messages a configured language has no text for."""
+    for code in c.codes:
+        if code in BUILTIN_LANGUAGES:
+            continue
+        file, line = c.message_files.get(code, (f"intents/{TRANSLATIONS}/{code}.yaml", 1))
+        for key in sorted(k for k, texts in c.messages.items() if code not in texts):
+            c.problems.append(
+                Problem(
+                    file,
+                    line,
+                    1,
+                    f"the message '{key}' has no '{code}' text (people writing in {code} get German)",
+                    f"add '{key}:' under 'messages:'",
+                    "warning",
+                )
+            )
+
+
 def _cross_check(c: _Collected) -> None:
     """Check what spans files: unique ids, partner and related references, examples."""
     _check_examples_and_languages(c)
+    _check_messages(c)
     _check_stamps(c)
     by_id: dict[str, list[Entry | Intent]] = {}
     items: list[Entry | Intent] = [*c.entries, *c.intents]
