@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from benchmarks.common import BenchConfig
 from benchmarks.profiling import ON_TEXT, Profile, summarise
+from bot.config import Config
 from bot.core.assistant import Assistant
 from bot.core.evaluation import load_questions
 from bot.tg.application import CONCURRENT_UPDATES, build_application, running
@@ -139,7 +140,18 @@ async def real_bot(stub: BotApiStub, *, limiter: bool = True) -> AsyncIterator[o
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     with tempfile.TemporaryDirectory() as data_dir:
-        services = prepare(bot_env(stub, Path(data_dir), BOT_WATCH_KNOWLEDGE="0"))
+        # The production per-chat fairness (bot_env turns it off for tests).
+        fair = Config()
+        services = prepare(
+            bot_env(
+                stub,
+                Path(data_dir),
+                BOT_WATCH_KNOWLEDGE="0",
+                BOT_CHAT_BURST=str(fair.chat_burst),
+                BOT_CHAT_REFILL_SECONDS=str(fair.chat_refill_seconds),
+                BOT_REPLY_INTERVAL_SECONDS=str(fair.reply_interval_seconds),
+            )
+        )
         app = build_application(services, rate_limiter=None if limiter else NoRateLimit())
         async with running(app):
             assert app.updater is not None

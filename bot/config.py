@@ -44,6 +44,10 @@ class Config:
     webhook_secret: str | None = None
     port: int = 8443
     watch_knowledge: bool = True
+    # Per chat: questions answered at once, seconds until one more, seconds between replies.
+    chat_burst: int = 5
+    chat_refill_seconds: float = 2.0
+    reply_interval_seconds: float = 1.0
 
     def deployment(self) -> Deployment:
         """Return what the assistant fills into its texts, and the data folder for its model."""
@@ -99,6 +103,9 @@ class Config:
             webhook_secret=webhook_secret,
             port=_positive_int(env, "BOT_PORT", 8443),
             watch_knowledge=_flag(env, "BOT_WATCH_KNOWLEDGE", default=True),
+            chat_burst=_positive_int(env, "BOT_CHAT_BURST", 5),
+            chat_refill_seconds=_seconds(env, "BOT_CHAT_REFILL_SECONDS", 2.0, zero=False),
+            reply_interval_seconds=_seconds(env, "BOT_REPLY_INTERVAL_SECONDS", 1.0, zero=True),
         )
 
 
@@ -125,6 +132,21 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number (got {raw!r})")
     return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, *, zero: bool) -> float:
+    """Read a number of seconds (0 allowed only where it means "off")."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 3600) or (value == 0 and not zero):
+        least = "0" if zero else "more than 0"
+        raise ConfigError(f"{name} must be a number of seconds, {least} up to 3600 (got {raw!r})")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from telegram.ext import AIORateLimiter
 
+from bot.tg.application import PacedRateLimiter
 from bot.tg.buttons import MAX_CALLBACK_BYTES, MENU_ITEMS, decode, encode
 from bot.tg.render import reply_html
 from tests.botapi_stub import BOT_USERNAME, BotApiStub, Call
@@ -212,15 +212,16 @@ HAND_WRITTEN_TEXTS = [
 # ---------------------------------------------------------------------------- helpers
 
 
-class UnthrottledLimiter(AIORateLimiter):
+class UnthrottledLimiter(PacedRateLimiter):
     """The production limiter (same retries on RetryAfter) without the overall 30 req/s cap.
 
     2,000 texts cause 4,000 requests; at Telegram's real flood limit that alone would take
-    over two minutes. Per-group limits and RetryAfter handling stay as in production.
+    over two minutes. Per-group limits, the reply pace (as configured, off in these tests)
+    and RetryAfter handling stay as in production.
     """
 
-    def __init__(self, max_retries: int = 0) -> None:
-        super().__init__(overall_max_rate=0, max_retries=max_retries)
+    def __init__(self, max_retries: int = 0, reply_interval: float = 0.0) -> None:
+        super().__init__(overall_max_rate=0, max_retries=max_retries, reply_interval=reply_interval)
 
 
 @pytest.fixture

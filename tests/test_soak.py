@@ -63,7 +63,7 @@ def rss_mib() -> float:
     raise RuntimeError("VmRSS not found in /proc/self/status")
 
 
-def unlimited_rate_limiter(max_retries: int) -> AIORateLimiter:
+def unlimited_rate_limiter(max_retries: int, reply_interval: float = 0.0) -> AIORateLimiter:
     """The bot's AIORateLimiter with Telegram's flood limits (30 messages/s) switched off.
 
     The limiter stays in the request path (with its retries), but 5,000 updates at 30

@@ -26,6 +26,10 @@ def bot_env(stub: BotApiStub, data_dir: Path, **extra: str) -> dict[str, str]:
         "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
         "BOT_INTENTS_DIR": str(INTENTS),
         "BOT_ADMIN_IDS": str(ADMIN_ID),
+        # Per-chat fairness off: many tests send several messages to one chat at once.
+        # tests/test_fairness.py runs the production values.
+        "BOT_CHAT_BURST": "1000000",
+        "BOT_REPLY_INTERVAL_SECONDS": "0",
     }
     env.update(extra)
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
@@ -48,13 +49,27 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """Answer a question (new or edited): typing, reply with buttons, log in the background."""
+    """Answer a question (new or edited), within the chat's question budget."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     text = addressed_text(message, context.bot.username, context.bot.id)
     if text is None:
         return
+    services = context.services
+    if not services.budget.take(message.chat_id):
+        # Over the budget: one short note, then only the chat's latest question is answered
+        # when the budget allows; the others are dropped, their text never stored.
+        if services.waiting.hold(message.chat_id, update):
+            in_background(
+                context, _answer_latest_later(update, context), "answering a waiting question"
+            )
+        return
+    await answer_question(update, context, message, text)
+
+
+async def answer_question(update: Update, context: BotContext, message: Message, text: str) -> None:
+    """Answer one question: typing, reply with buttons, log in the background."""
     services = context.services
     # In the background: a slow typing indicator must never delay the answer itself.
     in_background(context, show_typing(context.bot, message.chat_id), "showing typing")
@@ -67,6 +82,23 @@ async def on_text(update: Update, context: BotContext) -> None:
         services.remember_question(message.chat_id, message_id, text)
     # The store keeps (masked) text only for fallbacks; other kinds are logged without it.
     log_reply(context, key, reply, text)
+
+
+async def _answer_latest_later(update: Update, context: BotContext) -> None:
+    """Send the "you write very fast" note, wait for the budget, answer the latest question."""
+    services = context.services
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    lang = await user_language(update, context)
+    await send_html(context.bot, chat_id, escape(services.assistant.kb.message("too_fast", lang)))
+    while not services.budget.take(chat_id):
+        await asyncio.sleep(max(services.budget.wait(chat_id), 0.05))
+    latest = services.waiting.pop(chat_id)
+    message = latest.effective_message if latest else None
+    if latest is None or message is None or message.text is None:
+        return  # the person deleted their data meanwhile
+    text = addressed_text(message, context.bot.username, context.bot.id)
+    if text is not None:
+        await answer_question(latest, context, message, text)
 
 
 async def on_other_media(update: Update, context: BotContext) -> None:

@@ -28,6 +28,7 @@ from bot.core.model import DEFAULT_LANG
 from bot.storage import Store
 from bot.tg import admin, answers, commands, presses
 from bot.tg.context import BotContext, BotData, Services
+from bot.tg.fairness import CONTINUATION, ReplyPacer
 from bot.tg.reloading import watch_knowledge
 
 logger = logging.getLogger(__name__)
@@ -64,12 +65,19 @@ OTHER_MEDIA = (
 CONCURRENT_UPDATES = 8
 
 
-class ChatActionsUnthrottled(AIORateLimiter):
-    """AIORateLimiter that lets the optional "typing…" indicator bypass the message budget.
+class PacedRateLimiter(AIORateLimiter):
+    """AIORateLimiter that paces messages to one private chat and lets chat actions through.
 
-    Telegram's flood limit is about messages; queueing chat actions behind it would halve
-    the replies per second in a burst. A chat action that Telegram refuses is only logged.
+    Telegram asks for about one message per second to one chat: each private chat's messages
+    get send slots `reply_interval` apart (the later parts of one long reply go right after
+    the first). The optional "typing…" indicator bypasses the budget: Telegram's flood limit
+    is about messages, and queueing chat actions behind it would halve the replies per second
+    in a burst. A chat action that Telegram refuses is only logged.
     """
+
+    def __init__(self, *, reply_interval: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pacer = ReplyPacer(reply_interval)
 
     async def process_request(
         self,
@@ -80,17 +88,31 @@ class ChatActionsUnthrottled(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Send chat actions at once; everything else through the rate limiter."""
+        """Send chat actions at once; pace messages per private chat; the rest as AIORateLimiter."""
         if endpoint == "sendChatAction":
             return await callback(*args, **kwargs)
+        chat_id = _private_chat(data.get("chat_id"))
+        if endpoint == "sendMessage" and chat_id is not None and not CONTINUATION.get():
+            delay = self.pacer.delay(chat_id)
+            if delay > 0:
+                await asyncio.sleep(delay)
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
 
 
+def _private_chat(chat_id: object) -> int | None:
+    """Return a private chat's id (positive; groups and channels are negative), else None."""
+    try:
+        number = int(str(chat_id))
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
 # The limiter class the bot uses (load tests swap it for one without Telegram's 30 msg/s cap;
 # the benchmarks pass their own limiter to build_application).
-RATE_LIMITER: Callable[..., AIORateLimiter] = ChatActionsUnthrottled
+RATE_LIMITER: Callable[..., AIORateLimiter] = PacedRateLimiter
 
 
 def build_application(
@@ -110,7 +132,11 @@ def build_application(
         builder.token(config.token or "")
         .base_url(config.base_url)
         .context_types(context_types)
-        .rate_limiter(RATE_LIMITER(max_retries=3) if rate_limiter is None else rate_limiter)
+        .rate_limiter(
+            RATE_LIMITER(max_retries=3, reply_interval=config.reply_interval_seconds)
+            if rate_limiter is None
+            else rate_limiter
+        )
         # A few handlers at a time: answers take about a millisecond, and hundreds of requests
         # in flight made httpx rescan its connection pool for every request (measured 3x slower;
         # the soak runs at 304 updates/s with 8, 124 with 256). The cost: handlers waiting in

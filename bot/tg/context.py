@@ -16,6 +16,7 @@ from bot.core.assistant import Assistant
 from bot.core.holder import AssistantHolder
 from bot.core.model import Reply
 from bot.storage import QuestionKind, QuestionRecord, StorageError, Store, user_key
+from bot.tg.fairness import FairnessSettings, QuestionBudget, WaitingQuestions
 
 logger = logging.getLogger(__name__)
 # The question behind each recent reply is kept in memory only, so "none of these" and 👎 can
@@ -37,6 +38,14 @@ class Services:
     _pending: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     watcher: asyncio.Task[None] | None = None
     watch_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Per-chat fairness: each chat's question budget, and its latest question over it.
+    budget: QuestionBudget = field(init=False)
+    waiting: WaitingQuestions = field(default_factory=WaitingQuestions)
+
+    def __post_init__(self) -> None:
+        self.budget = QuestionBudget(
+            FairnessSettings(self.config.chat_burst, self.config.chat_refill_seconds)
+        )
 
     @property
     def assistant(self) -> Assistant:
@@ -75,6 +84,8 @@ class Services:
         self._languages.pop(key, None)
         for pending in [p for p in self._pending if p[0] == private_chat_id]:
             del self._pending[pending]
+        if private_chat_id is not None:
+            self.waiting.pop(private_chat_id)
         return await self.store_or_fail().delete_user(key)
 
     async def record_vote(self, key: str, entry_id: str, vote: int) -> None:

@@ -10,6 +10,8 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.tg.fairness import CONTINUATION
+
 logger = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -21,7 +23,12 @@ async def send_parts(
     last: Message | None = None
     for index, part in enumerate(parts):
         markup = keyboard if index == len(parts) - 1 else None
-        last = await send_html(bot, chat_id, part, markup)
+        # The later parts belong to the same reply: the per-chat pace does not space them.
+        token = CONTINUATION.set(index > 0)
+        try:
+            last = await send_html(bot, chat_id, part, markup)
+        finally:
+            CONTINUATION.reset(token)
         if last is None:
             return None
     return last
@@ -43,7 +50,11 @@ async def send_html(
             raise
         logger.warning("Telegram could not parse a reply as HTML; sending it as plain text")
         plain = html.unescape(_TAG.sub("", text))
-        return await bot.send_message(chat_id, plain, reply_markup=keyboard)
+        token = CONTINUATION.set(True)  # it stands in for the refused message: no new slot
+        try:
+            return await bot.send_message(chat_id, plain, reply_markup=keyboard)
+        finally:
+            CONTINUATION.reset(token)
 
 
 async def show_typing(bot: Bot, chat_id: int) -> None:
