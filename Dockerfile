@@ -18,5 +18,10 @@ RUN useradd --system --uid 10001 --home-dir /app bot \
 USER bot
 VOLUME ["/data"]
 
+# Healthy while configuration, data folder, knowledge and database pass and (with the token
+# from the environment) Telegram's getMe answers: `python -m bot check`, one line per check.
+HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "bot", "check"]
+
 # TELEGRAM_BOT_TOKEN must be given at run time: docker run -e TELEGRAM_BOT_TOKEN=... -v botdata:/data image
 CMD ["python", "run_bot.py"]

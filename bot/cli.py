@@ -294,6 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=GATES.rejection,
         help=f"quality gate for out-of-scope rejection (default {GATES.rejection})",
     )
+    sub.add_parser(
+        "check",
+        help="check configuration, data folder, knowledge, database and (with a token) Telegram",
+        description="One line per check; exit 0 when all pass, 1 otherwise (Docker's HEALTHCHECK "
+        "uses it). With TELEGRAM_BOT_TOKEN set, Telegram's getMe is asked too. "
+        "Example: python -m bot check",
+    )
     kb = sub.add_parser(
         "kb",
         help="list the loaded entries",
@@ -315,6 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--out", type=Path, help="write to this file instead of the terminal")
     return parser
+
+
+def cmd_check(env: Mapping[str, str], out: TextIO) -> int:
+    """Run the health checks; print one line each; 0 when all pass, else 1."""
+    from bot.health import run_checks
+
+    checks = run_checks(env)
+    out.write("".join(check.line() + "\n" for check in checks))
+    return 0 if all(check.ok for check in checks) else EXIT_DATA_ERROR
 
 
 def cmd_run(config: Config, env: Mapping[str, str], out: TextIO) -> int:
@@ -343,6 +359,9 @@ def main(
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
     environ = os.environ if env is None else env
+    if args.command == "check":
+        # Before reading the configuration: a bad value is one failed check, not an abort.
+        return cmd_check(environ, out)
     try:
         return _dispatch(args, Config.from_env(environ), environ, out)
     except ConfigError as exc:

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from telegram.error import TelegramError
+
 from bot.tg.application import BotApplication, build_application, running
 from bot.tg.context import Services
 from bot.tg.runner import prepare
@@ -43,5 +45,12 @@ async def running_bot(env: Mapping[str, str]) -> AsyncIterator[tuple[BotApplicat
     app = build_application(services)
     async with running(app):
         if app.updater is not None:  # webhook mode has none: its server fills the queue
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+
+            def to_error_handler(exc: TelegramError) -> None:
+                # As run_polling does: errors while polling reach the error handler.
+                app.create_task(app.process_error(None, exc))
+
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=1, error_callback=to_error_handler
+            )
         yield app, services

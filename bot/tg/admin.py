@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from telegram import Update
+from telegram.error import Conflict
 
 from bot.tg.commands import unknown_command
 from bot.tg.common import send_text, user_language
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, Services
 from bot.tg.reloading import reload_knowledge
 
 logger = logging.getLogger(__name__)
@@ -56,9 +58,17 @@ async def stats(update: Update, context: BotContext) -> None:
     await send_text(update, context, text)
 
 
+# A second process polling with the same token makes Telegram answer 409 Conflict on every
+# poll; one clear line per this many seconds says so instead of one error per retry.
+CONFLICT_LOG_SECONDS = 600.0
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the exception type and update id only (no text, no names); tell the user."""
     error = context.error
+    if isinstance(error, Conflict):
+        _log_conflict(context.services)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("error while handling update %s: %s", update_id, type(error).__name__)
     if (
@@ -71,3 +81,17 @@ async def on_error(update: object, context: BotContext) -> None:
             await send_text(update, context, context.services.assistant.kb.message("error", lang))
         except Exception as exc:  # the error path itself must never raise
             logger.error("telling the user about an error failed: %s", type(exc).__name__)
+
+
+def _log_conflict(services: Services) -> None:
+    """Say once (then every CONFLICT_LOG_SECONDS) that another process polls with this token."""
+    now = time.monotonic()
+    last = services.conflict_logged_at
+    if last is not None and now - last < CONFLICT_LOG_SECONDS:
+        logger.debug("Telegram answered 409 Conflict again")
+        return
+    services.conflict_logged_at = now
+    logger.warning(
+        "another bot process is polling with the same token (Telegram answers 409 Conflict): "
+        "stop the other one; replicas need webhook mode (see README, Operations)"
+    )

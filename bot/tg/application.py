@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,6 +22,7 @@ from telegram.ext import (
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -154,6 +156,8 @@ def build_application(
 
 def register_handlers(app: BotApplication) -> None:
     """Register handlers in the order they are tried (group 0 unless noted)."""
+    # 0. Every update, before anything else: note when the last one came (for /healthz).
+    app.add_handler(TypeHandler(Update, _note_update), group=-1)
     # 1. Commands, German and English names, in private chats and groups.
     for german, english, callback, _key in COMMANDS:
         app.add_handler(CommandHandler([german, english] if english else [german], callback))
@@ -170,6 +174,11 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(presses.on_button))
     app.add_handler(InlineQueryHandler(answers.on_inline_query))
     app.add_error_handler(admin.on_error)
+
+
+async def _note_update(_update: Update, context: BotContext) -> None:
+    """Remember when the bot last received an update."""
+    context.services.last_update = time.monotonic()
 
 
 async def _post_init(app: BotApplication) -> None:

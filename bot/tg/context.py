@@ -41,6 +41,10 @@ class Services:
     # Per-chat fairness: each chat's question budget, and its latest question over it.
     budget: QuestionBudget = field(init=False)
     waiting: WaitingQuestions = field(default_factory=WaitingQuestions)
+    # time.monotonic() of the last update the bot received (for GET /healthz).
+    last_update: float | None = None
+    # When a 409 Conflict (another poller with this token) was last logged as a warning.
+    conflict_logged_at: float | None = None
 
     def __post_init__(self) -> None:
         self.budget = QuestionBudget(
