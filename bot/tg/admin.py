@@ -69,6 +69,10 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Conflict):
         _log_conflict(context.services)
         return
+    if update is None:
+        # From polling itself (no update): python-telegram-bot retries with a growing pause.
+        logger.warning("polling for updates failed (%s); retrying", type(error).__name__)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("error while handling update %s: %s", update_id, type(error).__name__)
     if (
