@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -38,6 +39,8 @@ LANGUAGE_EVAL_DIR = Path("tests/eval/languages")
 CV_FOLDS = 5
 EXIT_DATA_ERROR = 1
 EXIT_CONFIG_ERROR = 2
+# Telegram bot usernames: 5-32 of A-Za-z0-9_, ending in "bot".
+BOT_USERNAME = re.compile(r"[A-Za-z0-9_]{2,29}[Bb][Oo][Tt]")
 
 
 def load_assistant(config: Config) -> Assistant:
@@ -301,6 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
         "uses it). With TELEGRAM_BOT_TOKEN set, Telegram's getMe is asked too. "
         "Example: python -m bot check",
     )
+    links = sub.add_parser(
+        "links",
+        help="deep links (and QR codes) that open the bot on a partner or entry",
+        description="Print the t.me deep link of every partner and entry; with --qr, write a QR "
+        "code per link (SVG and PNG) and index.html, a sheet to print. "
+        "Example: python -m bot links --bot-username IntegrationsvertraegeBot --qr qr",
+    )
+    links.add_argument(
+        "--bot-username", required=True, help="the bot's username (from @BotFather), without @"
+    )
+    links.add_argument("--qr", type=Path, metavar="DIR", help="write QR codes and index.html here")
     kb = sub.add_parser(
         "kb",
         help="list the loaded entries",
@@ -331,6 +345,27 @@ def cmd_check(env: Mapping[str, str], out: TextIO) -> int:
     checks = run_checks(env)
     out.write("".join(check.line() + "\n" for check in checks))
     return 0 if all(check.ok for check in checks) else EXIT_DATA_ERROR
+
+
+def cmd_links(args: argparse.Namespace, assistant: Assistant, out: TextIO) -> int:
+    """Print every partner's and entry's deep link; write QR codes and a sheet with --qr."""
+    from bot.links import deep_links, write_qr_codes
+
+    username = args.bot_username.lstrip("@")
+    if not BOT_USERNAME.fullmatch(username):
+        raise ConfigError(
+            f"--bot-username {username!r} is not a Telegram bot username "
+            "(5-32 letters, digits or _, ending in 'bot')"
+        )
+    links = deep_links(assistant.kb, username)
+    out.write("".join(f"{item.kind:8}{item.id}: {item.url}\n" for item in links))
+    if args.qr is not None:
+        try:
+            sheet = write_qr_codes(links, args.qr)
+        except OSError as exc:
+            raise ConfigError(f"cannot write the QR codes to {args.qr}: {exc.strerror}") from None
+        out.write(f"{len(links)} QR codes (SVG and PNG) and the sheet to print: {sheet}\n")
+    return 0
 
 
 def cmd_run(config: Config, env: Mapping[str, str], out: TextIO) -> int:
@@ -387,5 +422,6 @@ def _dispatch(args: argparse.Namespace, config: Config, env: Mapping[str, str], 
         "chat": cmd_chat,
         "eval": cmd_eval,
         "kb": cmd_kb,
+        "links": cmd_links,
     }
     return commands[args.command](args, assistant, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.core import deeplinks
 from bot.core.model import Lang
 from bot.tg.common import send_reply, send_text, user_key_of, user_language
 from bot.tg.context import BotContext
@@ -26,9 +27,18 @@ async def _lang(update: Update, context: BotContext) -> Lang:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Welcome the user and show the main menu."""
-    lang = await _lang(update, context)
-    kb = context.services.assistant.kb
+    """Welcome the user with the main menu, or open the entry or language of a deep link."""
+    services = context.services
+    kb = services.assistant.kb
+    # t.me/<bot>?start=<payload>: a malformed, forged or unknown payload gets the welcome.
+    opening = deeplinks.parse(context.args[0], kb) if context.args else None
+    key = user_key_of(update, context)
+    if opening is not None and opening.lang is not None and key is not None:
+        await services.save_language(key, opening.lang)
+    lang = (opening.lang if opening else None) or await _lang(update, context)
+    if opening is not None and opening.entry is not None:
+        await send_reply(update, context, services.assistant.entry_reply(opening.entry, lang))
+        return
     await send_text(
         update, context, kb.message("welcome", lang), InlineKeyboardMarkup(main_menu_rows(kb, lang))
     )
