@@ -11,7 +11,7 @@ import pytest
 from bot.core.assistant import Assistant
 from bot.core.matcher import Candidate
 from bot.core.model import Target
-from tests.conftest import CODES, LANGUAGES
+from tests.conftest import CODES, INTENTS, KNOWLEDGE, LANGUAGES, TRANSLATED
 
 JUGENDRING_URL = "https://www.hessischer-jugendring.de"
 
@@ -242,3 +242,12 @@ def test_a_close_second_is_offered_beside_the_answer(assistant: Assistant) -> No
     assert (reply.kind, reply.id) == ("faq", "drk-ehrenamt-mitmachen")
     assert reply.related[0].id == "vertrag-drk"
     assert assistant.title("vertrag-drk", "de") in reply.text
+
+
+def test_further_languages_get_their_matcher_at_first_use_or_at_warm_up() -> None:
+    fresh, _ = Assistant.from_dirs(KNOWLEDGE, INTENTS)
+    assert set(fresh._matchers) == {"de"}  # German and English only at the start
+    fresh.answer("Що таке Integrationsvertrag і хто його підписав?")
+    assert set(fresh._matchers) == {"de", "uk"}
+    fresh.warm_up()
+    assert set(fresh._matchers) == {"de", *TRANSLATED}

@@ -127,6 +127,11 @@ class Assistant:
                 self._matchers[group] = matcher
         return matcher
 
+    def warm_up(self) -> None:
+        """Build every language's matcher now (the bot does it in a thread after starting)."""
+        for group in self._documents:
+            self.matcher_for(group)
+
     @property
     def vocabulary(self) -> Vocabulary:
         """Words only one language's examples use (found when the files were loaded)."""

@@ -254,8 +254,8 @@ def detect_language(
         # each, at most two, so a German name such as "Bildungsstätte" in an English question
         # does not outvote its English words.
         votes[language.code] += min(2, sum(ch in lowered for ch in language.letters))
-    # Marker words and words only one language's examples use both vote: "ne" is a German
-    # marker, but "kizilhac sozlesmesi ne hakkinda" has three Turkish-only words.
+    # Marker words and words only one language's examples use both vote: "kizilhac sozlesmesi
+    # ne hakkinda" has no marker word but three Turkish-only words.
     if vocabulary is not None:
         codes = {language.code for language in candidates}
         votes.update({lang: n for lang, n in vocabulary.votes(words).items() if lang in codes})
