@@ -102,7 +102,8 @@ class Assistant:
             self._documents.setdefault(group, []).append(doc)
         self._synonyms = synonyms
         self._matchers: dict[Lang, Matcher] = {}
-        self._matchers_lock = threading.Lock()
+        # One lock per language: building Ukrainian's matcher does not hold up German answers.
+        self._matchers_locks: dict[Lang, threading.Lock] = {}
         # The German-and-English matcher, built now: the evaluation, the overlap check and the
         # report use it. The others are built when their language first needs one (~0.06 s
         # each), so six more languages do not slow every start down.
@@ -111,7 +112,10 @@ class Assistant:
     def matcher_for(self, lang: Lang) -> Matcher:
         """Return the matcher for a language's messages, building it on first use."""
         group = lang if lang in self._documents and lang not in BUILTIN_LANGUAGES else "de"
-        with self._matchers_lock:
+        matcher = self._matchers.get(group)
+        if matcher is not None:
+            return matcher  # the usual case: no lock, so a build in a thread never blocks it
+        with self._matchers_locks.setdefault(group, threading.Lock()):
             matcher = self._matchers.get(group)
             if matcher is None:
                 cache = self.deployment.model_cache
