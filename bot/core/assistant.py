@@ -108,6 +108,8 @@ class Assistant:
         # report use it. The others are built when their language first needs one (~0.06 s
         # each), so six more languages do not slow every start down.
         self.matcher = self.matcher_for("de")
+        # Words only one language's examples use (found when the files were loaded).
+        self.vocabulary = Vocabulary(kb.single_language_words)
 
     def matcher_for(self, lang: Lang) -> Matcher:
         """Return the matcher for a language's messages, building it on first use."""
@@ -135,11 +137,6 @@ class Assistant:
         """Build every language's matcher now (the bot does it in a thread after starting)."""
         for group in self._documents:
             self.matcher_for(group)
-
-    @property
-    def vocabulary(self) -> Vocabulary:
-        """Words only one language's examples use (found when the files were loaded)."""
-        return Vocabulary(self.kb.single_language_words)
 
     @classmethod
     def from_dirs(

@@ -55,11 +55,6 @@ class FittedFeatures:
     word: TermWeights
     docs: sparse.csr_matrix
 
-    @property
-    def size(self) -> int:
-        """Return the number of feature columns (char terms first, then word terms)."""
-        return len(self.char.terms) + len(self.word.terms)
-
 
 def normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     """Return the matrix with every non-empty row scaled to unit length."""
@@ -148,7 +143,6 @@ class QueryVectorizer:
             vocabulary = dict(zip(weights.terms, range(len(weights.terms)), strict=True))
             self._parts.append((analyze, vocabulary, weights.idf, offset, float(np.sqrt(share))))
             offset += len(vocabulary)
-        self.size = offset
 
     def __call__(self, text: str) -> FeatureRow:
         """Return the (feature indices, values) of a normalised text; unit length, or empty."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from bot.core.atomic import write_atomically
 from bot.core.features import FittedFeatures, TermWeights
 from bot.core.learned import LinearScorer
 
@@ -87,30 +86,21 @@ def save_model(path: Path, key: str, model: FittedModel) -> bool:
     """Write the model atomically; return False when the folder is not writable."""
     features, scorer = model.features, model.scorer
     empty = np.zeros(0, np.float16)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".matcher-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(
-                    handle,
-                    key=np.array(key),
-                    char_terms=np.array(features.char.terms, dtype=str),
-                    char_idf=features.char.idf,
-                    word_terms=np.array(features.word.terms, dtype=str),
-                    word_idf=features.word.idf,
-                    docs_data=features.docs.data,
-                    docs_indices=features.docs.indices,
-                    docs_indptr=features.docs.indptr,
-                    has_scorer=np.array(scorer is not None),
-                    weights=scorer.weights if scorer else empty,
-                    bias=scorer.bias if scorer else empty,
-                )
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        # The cache only saves start-up time; an unwritable data folder must not stop the bot.
-        return False
-    return True
+    return write_atomically(
+        path,
+        lambda handle: np.savez(
+            handle,
+            key=np.array(key),
+            char_terms=np.array(features.char.terms, dtype=str),
+            char_idf=features.char.idf,
+            word_terms=np.array(features.word.terms, dtype=str),
+            word_idf=features.word.idf,
+            docs_data=features.docs.data,
+            docs_indices=features.docs.indices,
+            docs_indptr=features.docs.indptr,
+            has_scorer=np.array(scorer is not None),
+            weights=scorer.weights if scorer else empty,
+            bias=scorer.bias if scorer else empty,
+        ),
+        text=False,
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import types
 import typing
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from bot.core.atomic import write_atomically
 from bot.core.model import KnowledgeBase
 from bot.core.problems import Problem
 
@@ -117,17 +116,6 @@ def load_snapshot(path: Path, key: str) -> tuple[KnowledgeBase, list[Problem]] |
 def save_snapshot(path: Path, key: str, kb: KnowledgeBase, problems: list[Problem]) -> bool:
     """Write the snapshot atomically; return False when the folder is not writable."""
     data = {"key": key, "knowledge": _plain(kb), "problems": _plain(problems)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".knowledge-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        # The snapshot only saves start-up time; an unwritable folder must not stop the bot.
-        return False
-    return True
+    return write_atomically(
+        path, lambda handle: json.dump(data, handle, ensure_ascii=False), text=True
+    )

@@ -77,9 +77,6 @@ class WaitingQuestions:
         """Return and forget the chat's latest waiting update."""
         return self._latest.pop(chat_id, None)
 
-    def __len__(self) -> int:
-        return len(self._latest)
-
 
 class ReplyPacer:
     """Spaces messages to one private chat about `interval` seconds apart (Telegram asks ~1/s)."""
